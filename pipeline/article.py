@@ -1,0 +1,130 @@
+"""The typed model passed along the pipeline.
+
+An :class:`Article` is parsed once from Markdown; its translatable strings are
+:class:`Unit` objects attached to the blocks they come from, so extraction,
+translation, checks and rendering all walk the same tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal[
+    "heading",
+    "paragraph",
+    "bullet_list",
+    "ordered_list",
+    "item",
+    "quote",
+    "table",
+    "row",
+    "cell",
+    "image",
+    "code",
+    "rule",
+]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One translatable string and what a translator needs to know about it."""
+
+    msgid: str
+    comment: str
+    """What the string is (``heading``, ``list item``, ``image alt``...): the PO extracted comment."""
+    path: str
+    """Source file, relative to the project root (``source/<slug>.md``)."""
+    line: int
+    context: str | None = None
+    critical: bool = False
+    """Critical units must be translated and not fuzzy before a language is published."""
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.msgid, self.context)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A node of the article's block tree.
+
+    Leaf blocks that hold text carry a :class:`Unit`; text that must not be
+    translated (a bare URL, code, a figure alone) is kept in ``text``.
+    """
+
+    kind: BlockKind
+    line: int
+    unit: Unit | None = None
+    text: str = ""
+    children: tuple[Block, ...] = ()
+    level: int = 0
+    """Heading level (1-6)."""
+    start: int | None = None
+    """First number of an ordered list."""
+    align: str | None = None
+    """Alignment of a table cell (``left``, ``center``, ``right``)."""
+    header: bool = False
+    """A table header cell."""
+    src: str = ""
+    """Image source (never translated)."""
+    title: str = ""
+    """Image title (not translated)."""
+    info: str = ""
+    """Language of a fenced code block."""
+
+    def walk(self) -> Iterator[Block]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+    unit: Unit
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    slug: str
+    lang: str
+    description: str
+    publisher: str
+    references: tuple[Reference, ...]
+    title_unit: Unit
+    description_unit: Unit | None
+
+
+@dataclass(frozen=True)
+class Article:
+    path: str
+    meta: FrontMatter
+    blocks: tuple[Block, ...]
+    source_hash: str = field(default="", compare=False)
+    """SHA-256 of the source text, for build planning."""
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug
+
+    def walk(self) -> Iterator[Block]:
+        for block in self.blocks:
+            yield from block.walk()
+
+    def units(self) -> Iterator[Unit]:
+        """Every unit in reading order: title, description, body, references."""
+        yield self.meta.title_unit
+        if self.meta.description_unit is not None:
+            yield self.meta.description_unit
+        for block in self.walk():
+            if block.unit is not None:
+                yield block.unit
+        for reference in self.meta.references:
+            yield reference.unit
+
+    def headings(self) -> Iterator[Block]:
+        return (block for block in self.walk() if block.kind == "heading")

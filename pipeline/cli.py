@@ -1,0 +1,99 @@
+"""``pipeline`` command line: parse arguments, call the library, print. No logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from pipeline import __version__, workspace
+from pipeline.errors import PipelineError
+from pipeline.project import load_config
+from pipeline.workspace import FileChange
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline",
+        description="Translate Markdown articles with gettext catalogs and publish them "
+        "as localized web pages and PDF brochures.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    verbs.add_parser("extract", help="write locale/<domain>.pot from the articles and templates")
+    init = verbs.add_parser("init", help="start the catalogs of a new language")
+    init.add_argument("lang", metavar="LANG", help="language tag, e.g. fr, pt-BR")
+    update = verbs.add_parser(
+        "update", help="extract, then merge the templates into every language's catalogs"
+    )
+    update.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
+    stats = verbs.add_parser("stats", help="translation progress per language and domain")
+    stats.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def _print_changes(changes: list[FileChange], out: TextIO) -> None:
+    for change in changes:
+        if change.action != "unchanged":
+            print(f"{change.action:>9}  {change.path}", file=out)
+    unchanged = sum(1 for change in changes if change.action == "unchanged")
+    if unchanged:
+        print(f"{unchanged} file(s) already up to date", file=out)
+
+
+def _stats_table(rows: list[dict[str, object]], out: TextIO) -> None:
+    header = ("lang", "domain", "translated", "fuzzy", "untranslated", "words", "percent")
+    cells = [
+        (
+            str(r["lang"]),
+            str(r["domain"]),
+            str(r["translated"]),
+            str(r["fuzzy"]),
+            str(r["untranslated"]),
+            f"{r['translated_words']}/{r['words']}",
+            f"{r['percent']:.1f}%",
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(header)]
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        )
+    print(line(header), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        print(line(row), file=out)
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config()
+        if args.verb == "extract":
+            _print_changes(workspace.extract(config), out)
+        elif args.verb == "init":
+            _print_changes(workspace.init(config, args.lang), out)
+        elif args.verb == "update":
+            workspace.extract(config)
+            _print_changes(workspace.update(config, args.lang), out)
+        elif args.verb == "stats":
+            rows = [s.as_dict() for s in workspace.stats(config, args.lang)]
+            if args.json:
+                json.dump(rows, out, ensure_ascii=False, indent=2)
+                out.write("\n")
+            else:
+                _stats_table(rows, out)
+    except PipelineError as exc:
+        print(f"pipeline: error: {exc}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pipeline: interrupted", file=err)
+        return 130
+    return 0

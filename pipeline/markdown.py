@@ -1,0 +1,393 @@
+"""Markdown with YAML front matter to :class:`~pipeline.article.Article`, and inline rendering.
+
+One parser serves everything: markdown-it-py with the CommonMark preset plus
+GFM tables and strikethrough. The same inline parser renders source text and
+translations, so a msgstr can carry exactly the markup its msgid carries and
+nothing more (raw HTML is disabled for inline text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup
+
+from pipeline.article import Article, Block, BlockKind, FrontMatter, Reference, Unit
+from pipeline.errors import SourceError
+
+_CRITICAL = re.compile(r"^<!--\s*critical\s*-->\s*$", re.IGNORECASE)
+_CONTEXT = re.compile(r"^<!--\s*msgctxt:\s*(.+?)\s*-->\s*$", re.IGNORECASE)
+_URL_ONLY = re.compile(r"^\s*<?(?:https?|ftp|mailto):[^\s<>]*>?\s*$", re.IGNORECASE)
+_HAS_WORD = re.compile(r"[^\W\d_]")
+
+
+def _block_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _inline_parser() -> MarkdownIt:
+    """Inline text, source or translation: raw HTML is shown as text, never passed through."""
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+
+BLOCK_PARSER = _block_parser()
+INLINE_PARSER = _inline_parser()
+
+
+def is_translatable(text: str) -> bool:
+    """A string with no word in it, or a URL alone, is not offered to translators."""
+    return bool(_HAS_WORD.search(text)) and not _URL_ONLY.match(text)
+
+
+# --- front matter ---------------------------------------------------------------------------
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
+    """Return (yaml text, body, line number of the body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise SourceError("missing YAML front matter: the file must start with '---'", path, 1)
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise SourceError("front matter is not closed by a '---' line", path, 1)
+
+
+def _yaml_mapping(node: yaml.Node, path: str) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        raise SourceError("front matter must be a mapping of fields", path, node.start_mark.line + 2)
+    return {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
+
+
+def _scalar(
+    fields: dict[str, yaml.Node], name: str, path: str, *, required: bool, default: str = ""
+) -> tuple[str, int]:
+    node = fields.get(name)
+    if node is None:
+        if required:
+            raise SourceError(f"front matter has no '{name}' field", path, 1)
+        return default, 1
+    line = node.start_mark.line + 2
+    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+        raise SourceError(f"front matter field '{name}' must be non-empty text", path, line)
+    return str(node.value).strip(), line
+
+
+def parse_front_matter(yaml_text: str, path: str) -> FrontMatter:
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark is not None else 1
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SourceError(f"malformed front matter: {problem}", path, line) from None
+    if root is None:
+        raise SourceError("front matter is empty", path, 1)
+    fields = _yaml_mapping(root, path)
+    title, title_line = _scalar(fields, "title", path, required=True)
+    slug, slug_line = _scalar(fields, "slug", path, required=True)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        raise SourceError(
+            f"slug {slug!r} must be lower-case letters, digits and hyphens", path, slug_line
+        )
+    lang, _ = _scalar(fields, "lang", path, required=True)
+    description, description_line = _scalar(fields, "description", path, required=False)
+    publisher, _ = _scalar(fields, "publisher", path, required=False)
+
+    references: list[Reference] = []
+    refs_node = fields.get("references")
+    if refs_node is not None:
+        if not isinstance(refs_node, yaml.SequenceNode):
+            raise SourceError(
+                "'references' must be a list of title and url", path, refs_node.start_mark.line + 2
+            )
+        for item in refs_node.value:
+            item_fields = _yaml_mapping(item, path)
+            ref_title, ref_line = _scalar(item_fields, "title", path, required=True)
+            url, url_line = _scalar(item_fields, "url", path, required=True)
+            if not re.match(r"^https?://", url):
+                raise SourceError(f"reference url {url!r} must be http(s)", path, url_line)
+            unit = Unit(ref_title, "reference title", path, ref_line, critical=True)
+            references.append(Reference(ref_title, url, unit))
+
+    return FrontMatter(
+        title=title,
+        slug=slug,
+        lang=lang,
+        description=description,
+        publisher=publisher,
+        references=tuple(references),
+        title_unit=Unit(title, "title", path, title_line),
+        description_unit=(
+            Unit(description, "description", path, description_line) if description else None
+        ),
+    )
+
+
+# --- body -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """Source comments (``<!-- critical -->``, ``<!-- msgctxt: x -->``) apply to the next block."""
+
+    critical: bool = False
+    context: str | None = None
+
+    def take(self) -> tuple[bool, str | None]:
+        result = (self.critical, self.context)
+        self.critical, self.context = False, None
+        return result
+
+
+class _BodyBuilder:
+    def __init__(self, tokens: Sequence[Token], path: str, first_line: int):
+        self.tokens = tokens
+        self.path = path
+        self.offset = first_line
+        self.pos = 0
+        self.pending = _Pending()
+        self.inherited: list[tuple[bool, str | None]] = []
+
+    def line(self, token: Token) -> int:
+        return (token.map[0] if token.map else 0) + self.offset
+
+    def unit(self, text: str, comment: str, line: int) -> Unit | None:
+        if not is_translatable(text):
+            return None
+        critical, context = self.inherited[-1] if self.inherited else (False, None)
+        return Unit(text, comment, self.path, line, context=context, critical=critical)
+
+    def blocks_until(self, close: str | None) -> tuple[Block, ...]:
+        blocks: list[Block] = []
+        while self.pos < len(self.tokens):
+            token = self.tokens[self.pos]
+            if close is not None and token.type == close:
+                self.pos += 1
+                return tuple(blocks)
+            block = self.block()
+            if block is not None:
+                blocks.append(block)
+        return tuple(blocks)
+
+    def container(self, kind: BlockKind, token: Token, close: str, **attrs: Any) -> Block:
+        self.pos += 1
+        flags = self.pending.take()
+        if self.inherited and self.inherited[-1][0]:
+            flags = (True, flags[1] or self.inherited[-1][1])
+        self.inherited.append(flags)
+        children = self.blocks_until(close)
+        self.inherited.pop()
+        return Block(kind, self.line(token), children=children, **attrs)
+
+    def leaf(self, inline: Token, comment: str, line: int) -> Block:
+        """A paragraph-like block; an image alone in it becomes an image block."""
+        children = inline.children or []
+        visible = [c for c in children if not (c.type == "text" and not c.content.strip())]
+        if len(visible) == 1 and visible[0].type == "image":
+            image = visible[0]
+            alt = image.content
+            return Block(
+                "image",
+                line,
+                unit=self.unit(alt, "image alt", line),
+                text=alt,
+                src=str(image.attrs.get("src", "")),
+                title=str(image.attrs.get("title", "") or ""),
+            )
+        text = inline.content
+        return Block("paragraph", line, unit=self.unit(text, comment, line), text=text)
+
+    def block(self) -> Block | None:
+        token = self.tokens[self.pos]
+        kind = token.type
+        if kind == "html_block":
+            self.pos += 1
+            content = token.content.strip()
+            if _CRITICAL.match(content):
+                self.pending.critical = True
+            elif match := _CONTEXT.match(content):
+                self.pending.context = match.group(1)
+            # Other raw HTML in a source is dropped: pages are built from the model only.
+            return None
+        if kind == "heading_open":
+            inline = self.tokens[self.pos + 1]
+            self.pos += 3
+            self.inherited.append(self.pending.take())
+            line = self.line(token)
+            level = int(token.tag[1])
+            unit = self.unit(inline.content, "heading", line)
+            self.inherited.pop()
+            return Block("heading", line, unit=unit, text=inline.content, level=level)
+        if kind == "paragraph_open":
+            inline = self.tokens[self.pos + 1]
+            self.pos += 3
+            comment = self._paragraph_comment()
+            self.inherited.append(self._flags())
+            block = self.leaf(inline, comment, self.line(token))
+            self.inherited.pop()
+            return block
+        if kind == "bullet_list_open":
+            return self.container("bullet_list", token, "bullet_list_close")
+        if kind == "ordered_list_open":
+            start = int(token.attrs.get("start", 1) or 1)
+            return self.container("ordered_list", token, "ordered_list_close", start=start)
+        if kind == "list_item_open":
+            return self.container("item", token, "list_item_close")
+        if kind == "blockquote_open":
+            return self.container("quote", token, "blockquote_close")
+        if kind == "table_open":
+            return self.container("table", token, "table_close")
+        if kind in ("thead_open", "tbody_open", "thead_close", "tbody_close"):
+            self.pos += 1
+            return None
+        if kind == "tr_open":
+            return self.container("row", token, "tr_close")
+        if kind in ("th_open", "td_open"):
+            inline = self.tokens[self.pos + 1]
+            self.pos += 3
+            style = str(token.attrs.get("style", ""))
+            align = style.split(":", 1)[1] if style.startswith("text-align:") else None
+            header = kind == "th_open"
+            line = self.line(token)
+            self.inherited.append(self._flags())
+            unit = self.unit(inline.content, "table header" if header else "table cell", line)
+            self.inherited.pop()
+            return Block("cell", line, unit=unit, text=inline.content, align=align, header=header)
+        if kind in ("fence", "code_block"):
+            self.pos += 1
+            self.pending.take()
+            return Block("code", self.line(token), text=token.content, info=token.info.strip())
+        if kind == "hr":
+            self.pos += 1
+            return Block("rule", self.line(token))
+        raise SourceError(f"unexpected Markdown token {kind}", self.path, self.line(token))
+
+    def _flags(self) -> tuple[bool, str | None]:
+        critical, context = self.pending.take()
+        if self.inherited:
+            parent_critical, parent_context = self.inherited[-1]
+            critical = critical or parent_critical
+            context = context or parent_context
+        return critical, context
+
+    def _paragraph_comment(self) -> str:
+        for flags_kind in reversed(self._open_containers()):
+            if flags_kind == "list_item_open":
+                return "list item"
+            if flags_kind == "blockquote_open":
+                return "quote"
+        return "paragraph"
+
+    def _open_containers(self) -> list[str]:
+        depth: list[str] = []
+        for token in self.tokens[: self.pos]:
+            if token.nesting == 1 and token.type in ("list_item_open", "blockquote_open"):
+                depth.append(token.type)
+            elif token.nesting == -1 and token.type in ("list_item_close", "blockquote_close"):
+                depth.pop()
+        return depth
+
+
+def parse_article(text: str, path: str) -> Article:
+    """Parse one article; ``path`` is how errors and PO references name the file."""
+    yaml_text, body, first_line = split_front_matter(text, path)
+    meta = parse_front_matter(yaml_text, path)
+    tokens = BLOCK_PARSER.parse(body)
+    blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Article(path=path, meta=meta, blocks=blocks, source_hash=digest)
+
+
+# --- inline rendering -----------------------------------------------------------------------
+
+
+def inline_tokens(text: str) -> list[Token]:
+    """The inline children of ``text`` parsed as one paragraph."""
+    tokens = INLINE_PARSER.parseInline(text)
+    return list(tokens[0].children or []) if tokens else []
+
+
+def link_targets(text: str) -> list[str]:
+    return [str(t.attrs.get("href", "")) for t in inline_tokens(text) if t.type == "link_open"]
+
+
+def image_sources(text: str) -> list[str]:
+    return [str(t.attrs.get("src", "")) for t in inline_tokens(text) if t.type == "image"]
+
+
+def inline_structure(text: str) -> list[str]:
+    """The markup skeleton of inline text: the tag of every opening token, in order."""
+    result: list[str] = []
+    for token in inline_tokens(text):
+        if token.type in ("code_inline", "image", "hardbreak"):
+            result.append(token.type)
+        elif token.nesting == 1:
+            result.append(token.tag)
+    return result
+
+
+def _pin_targets(tokens: list[Token], attr: str, kind: str, allowed: Sequence[str]) -> list[Token]:
+    """Force every link (or image) target to one of the source's own, by position.
+
+    A translation may reorder or reword links, but it cannot add a target: one
+    that is not the source's own is replaced by the source's target in the
+    same position, or the link is dropped (its text kept) when there is none.
+    """
+    result: list[Token] = []
+    index = 0
+    drop_close = 0
+    for token in tokens:
+        if token.type == f"{kind}_open" or (kind == "image" and token.type == "image"):
+            target = str(token.attrs.get(attr, ""))
+            if target not in allowed:
+                target = allowed[index] if index < len(allowed) else ""
+            index += 1
+            if not target:
+                if kind == "link":
+                    drop_close += 1
+                    continue
+                result.append(Token("text", "", 0, content=token.content))
+                continue
+            token.attrSet(attr, target)
+        elif kind == "link" and token.type == "link_close" and drop_close:
+            drop_close -= 1
+            continue
+        result.append(token)
+    return result
+
+
+def render_inline(text: str, *, source: str | None = None) -> Markup:
+    """Render inline Markdown to safe HTML.
+
+    With ``source`` given (a translation being rendered), link targets and
+    image sources are pinned to those of the source text.
+    """
+    tokens = inline_tokens(text)
+    if source is not None:
+        tokens = _pin_targets(tokens, "href", "link", link_targets(source))
+        tokens = _pin_targets(tokens, "src", "image", image_sources(source))
+    html = INLINE_PARSER.renderer.render(tokens, INLINE_PARSER.options, {})
+    return Markup(html.strip())
+
+
+def plain_text(text: str) -> str:
+    """Inline Markdown without its markup, for titles, metadata and word counts."""
+    return "".join(_plain(inline_tokens(text)))
+
+
+def _plain(tokens: Iterable[Token]) -> Iterable[str]:
+    for token in tokens:
+        if token.type in ("text", "code_inline"):
+            yield token.content
+        elif token.type in ("softbreak", "hardbreak"):
+            yield " "
+        elif token.type == "image":
+            yield token.content

@@ -1,0 +1,159 @@
+"""The project on disk: its root, its one typed configuration, and where things live."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from pipeline.errors import ConfigError
+
+PAPER_SIZES = ("A4", "letter", "legal", "A5")
+
+
+@dataclass(frozen=True)
+class Config:
+    """``[tool.pipeline]`` of ``pyproject.toml``, validated once."""
+
+    root: Path
+    source_language: str = "en"
+    source_dir: str = "source"
+    locale_dir: str = "locale"
+    output_dir: str = "output"
+    site_url: str = ""
+    do_not_translate: tuple[str, ...] = ()
+    min_translated: float = 0.8
+    paper: Mapping[str, str] = field(default_factory=dict)
+    """Paper size per language, overriding the CLDR default (``A4`` or ``letter``)."""
+
+    @property
+    def source_path(self) -> Path:
+        return self.root / self.source_dir
+
+    @property
+    def locale_path(self) -> Path:
+        return self.root / self.locale_dir
+
+    @property
+    def output_path(self) -> Path:
+        return self.root / self.output_dir
+
+    def relative(self, path: Path) -> str:
+        """How messages and PO references name a project file."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def articles(self) -> list[Path]:
+        return sorted(self.source_path.glob("*.md"))
+
+    def languages(self) -> list[str]:
+        """Target languages: every ``locale/<lang>/LC_MESSAGES`` folder, as BCP 47 tags."""
+        if not self.locale_path.is_dir():
+            return []
+        found = [
+            to_bcp47(entry.name)
+            for entry in self.locale_path.iterdir()
+            if (entry / "LC_MESSAGES").is_dir() and entry.name != self.source_language
+        ]
+        return sorted(found)
+
+    def pot_path(self, domain: str) -> Path:
+        return self.locale_path / f"{domain}.pot"
+
+    def po_path(self, lang: str, domain: str) -> Path:
+        return self.locale_path / to_gettext(lang) / "LC_MESSAGES" / f"{domain}.po"
+
+
+def to_gettext(lang: str) -> str:
+    """``pt-BR`` -> ``pt_BR``: the folder name gettext and PO editors expect."""
+    return lang.replace("-", "_")
+
+
+def to_bcp47(lang: str) -> str:
+    """``pt_BR`` -> ``pt-BR``: the tag HTML, hreflang and output folders use."""
+    return lang.replace("_", "-")
+
+
+def parse_locale(lang: str, *, where: str = "") -> Locale:
+    try:
+        return Locale.parse(to_gettext(lang))
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ConfigError(f"unknown language {lang!r}: {exc}", where or None) from None
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder, from ``start`` upwards, whose ``pyproject.toml`` has ``[tool.pipeline]``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "[tool.pipeline" in candidate.read_text(encoding="utf-8"):
+            return folder
+    raise ConfigError(
+        "no project here: no pyproject.toml with a [tool.pipeline] table in this folder "
+        "or above it",
+        here,
+    )
+
+
+def load_config(root: Path | None = None) -> Config:
+    """Read and validate ``[tool.pipeline]``; every problem is reported at once."""
+    root = find_root() if root is None else root
+    pyproject = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file not found", pyproject) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", pyproject) from None
+    table: dict[str, Any] = data.get("tool", {}).get("pipeline", {})
+    return config_from_table(table, root, where=str(pyproject))
+
+
+def config_from_table(table: Mapping[str, Any], root: Path, *, where: str = "") -> Config:
+    errors: list[str] = []
+    known = {
+        "source_language",
+        "source_dir",
+        "locale_dir",
+        "output_dir",
+        "site_url",
+        "do_not_translate",
+        "min_translated",
+        "paper",
+    }
+    for key in sorted(set(table) - known):
+        errors.append(f"unknown setting {key!r}")
+    values: dict[str, Any] = {}
+    for key in ("source_language", "source_dir", "locale_dir", "output_dir", "site_url"):
+        if key in table:
+            if isinstance(table[key], str):
+                values[key] = table[key]
+            else:
+                errors.append(f"{key} must be a string")
+    if "do_not_translate" in table:
+        terms = table["do_not_translate"]
+        if isinstance(terms, list) and all(isinstance(t, str) for t in terms):
+            values["do_not_translate"] = tuple(terms)
+        else:
+            errors.append("do_not_translate must be a list of strings")
+    if "min_translated" in table:
+        share = table["min_translated"]
+        if isinstance(share, int | float) and 0 <= share <= 1:
+            values["min_translated"] = float(share)
+        else:
+            errors.append("min_translated must be a number between 0 and 1")
+    if "paper" in table:
+        paper = table["paper"]
+        if isinstance(paper, dict) and all(v in PAPER_SIZES for v in paper.values()):
+            values["paper"] = {to_bcp47(k): v for k, v in paper.items()}
+        else:
+            errors.append(f"paper must map languages to one of {', '.join(PAPER_SIZES)}")
+    if errors:
+        raise ConfigError("[tool.pipeline]: " + "; ".join(errors), where or None)
+    return Config(root=root, **values)
