@@ -44,7 +44,9 @@ def build_date() -> datetime:
 # --- templates ------------------------------------------------------------------------------
 
 
-def article_template(article: Article, *, project: str = "", date: datetime | None = None) -> Catalog:
+def article_template(
+    article: Article, *, project: str = "", date: datetime | None = None
+) -> Catalog:
     """The POT of one article: one entry per distinct (msgctxt, msgid), in reading order."""
     catalog = _new_template(project or article.meta.publisher, article.slug, date)
     for unit in article.units():
@@ -121,7 +123,9 @@ def read_catalog(text: bytes | str, name: str, *, locale: str | None = None) -> 
             io.BytesIO(data), locale=to_gettext(locale) if locale else None, abort_invalid=True
         )
     except PoFileError as exc:
-        raise CatalogError(str(exc.args[0]) if exc.args else "syntax error", name, exc.lineno) from None
+        raise CatalogError(
+            str(exc.args[0]) if exc.args else "syntax error", name, exc.lineno
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"cannot read catalog: {exc}", name) from None
 
@@ -193,7 +197,9 @@ def merge(catalog: Catalog, template: Catalog) -> Catalog:
       marked fuzzy, with the old msgid as ``#| msgid`` (previous).
     - Every old translated msgid no longer in the template becomes obsolete.
     """
-    merged = Catalog(locale=catalog.locale, header_comment=catalog.header_comment, fuzzy=catalog.fuzzy)
+    merged = Catalog(
+        locale=catalog.locale, header_comment=catalog.header_comment, fuzzy=catalog.fuzzy
+    )
     merged.mime_headers = catalog.mime_headers
     merged.creation_date = template.creation_date
 

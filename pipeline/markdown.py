@@ -62,7 +62,9 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int]:
 
 def _yaml_mapping(node: yaml.Node, path: str) -> dict[str, yaml.Node]:
     if not isinstance(node, yaml.MappingNode):
-        raise SourceError("front matter must be a mapping of fields", path, node.start_mark.line + 2)
+        raise SourceError(
+            "front matter must be a mapping of fields", path, node.start_mark.line + 2
+        )
     return {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
 
 
