@@ -1,0 +1,223 @@
+"""Article + catalog -> :class:`LocalizedArticle`, and the pseudo-locales.
+
+A unit with no usable translation (missing, fuzzy, or rejected by a check)
+shows its source text, marked with the source language, so that screen
+readers, fonts and hyphenation stay right. Link targets and image sources
+always come from the source (see :func:`pipeline.markdown.render_inline`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.support import Translations
+from markupsafe import Markup
+
+from pipeline.article import Article, Block, Unit
+from pipeline.markdown import plain_text, render_inline
+from pipeline.project import parse_locale
+
+PSEUDO_LOCALES = ("en-XA", "ar-XB")
+"""Accented, 40% longer Latin; and right-to-left pseudo text. Never published."""
+
+Key = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class Text:
+    """One unit as the reader sees it."""
+
+    html: Markup
+    plain: str
+    lang: str
+    """The language the text is really in: the target, or the source when it fell back."""
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class LocalizedArticle:
+    article: Article
+    lang: str
+    direction: str
+    source_lang: str
+    texts: Mapping[Key, Text]
+
+    def text(self, unit: Unit) -> Text:
+        return self.texts[unit.key]
+
+    def block_html(self, block: Block) -> Markup:
+        """Inline HTML of a leaf block, translated when it has a unit."""
+        if block.unit is not None:
+            return self.texts[block.unit.key].html
+        return render_inline(block.text)
+
+    def block_lang(self, block: Block) -> str | None:
+        """The block's language when it differs from the page's (a fallback), else None."""
+        if block.unit is None:
+            return None
+        text = self.texts[block.unit.key]
+        return text.lang if text.lang != self.lang else None
+
+    @property
+    def title(self) -> Text:
+        return self.texts[self.article.meta.title_unit.key]
+
+    @property
+    def description(self) -> Text | None:
+        unit = self.article.meta.description_unit
+        return self.texts[unit.key] if unit is not None else None
+
+    @property
+    def fallback_count(self) -> int:
+        return sum(1 for text in self.texts.values() if text.fallback)
+
+    @property
+    def complete(self) -> bool:
+        return self.fallback_count == 0
+
+
+def text_direction(lang: str) -> str:
+    if lang == "ar-XB":
+        return "rtl"
+    if lang == "en-XA":
+        return "ltr"
+    return "rtl" if parse_locale(lang).text_direction == "rtl" else "ltr"
+
+
+def usable_translations(catalog: Catalog | None, reject: Collection[Key] = ()) -> dict[Key, str]:
+    """msgid key -> msgstr for every entry that is translated, not fuzzy and not rejected."""
+    if catalog is None:
+        return {}
+    result: dict[Key, str] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not isinstance(message.id, str):
+            continue
+        if isinstance(message.string, str) and message.string:
+            key = (message.id, message.context)
+            if key not in reject:
+                result[key] = message.string
+    return result
+
+
+def localize(
+    article: Article,
+    lang: str,
+    translations: Mapping[Key, str],
+    *,
+    source_lang: str,
+) -> LocalizedArticle:
+    texts: dict[Key, Text] = {}
+    for unit in article.units():
+        if unit.key in texts:
+            continue
+        msgstr = translations.get(unit.key)
+        if msgstr:
+            texts[unit.key] = Text(
+                render_inline(msgstr, source=unit.msgid), plain_text(msgstr), lang, False
+            )
+        else:
+            texts[unit.key] = Text(
+                render_inline(unit.msgid), plain_text(unit.msgid), source_lang, lang != source_lang
+            )
+    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts)
+
+
+def translate(
+    article: Article,
+    catalog: Catalog | None,
+    lang: str,
+    *,
+    source_lang: str,
+    reject: Collection[Key] = (),
+) -> LocalizedArticle:
+    return localize(article, lang, usable_translations(catalog, reject), source_lang=source_lang)
+
+
+def pseudo_localize(article: Article, lang: str, *, source_lang: str) -> LocalizedArticle:
+    transform = PSEUDO_TRANSFORMS[lang]
+    translations = {unit.key: transform(unit.msgid) for unit in article.units()}
+    return localize(article, lang, translations, source_lang=source_lang)
+
+
+def gettext_translations(catalog: Catalog | None) -> Translations:
+    """A gettext object for Jinja2's i18n extension; fuzzy entries are left out."""
+    if catalog is None:
+        return Translations()
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+# --- pseudo-localization --------------------------------------------------------------------
+
+_PROTECTED = re.compile(
+    r"""
+      `+[^`]*`+                         # code span
+    | \]\([^)]*\)                       # link destination and title
+    | <[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*> # autolink
+    | https?://[^\s)>\]]+               # bare URL
+    | %\([A-Za-z_]+\)[sd]|%[sd]         # printf placeholders
+    | \{[A-Za-z_][A-Za-z0-9_]*\}        # format placeholders
+    | &[A-Za-z0-9#]+;                   # entity
+    | \\.                               # backslash escape
+    """,
+    re.VERBOSE,
+)
+
+_ACCENTS = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "åƀçđéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇĐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ",
+)
+_PADDING = "ŀöŕéɱ îþšûɱ đöļöŕ šîţ åɱéţ çöñšéçţéţûŕ åđîþîšçîñĝ éļîţ "
+_WORD = re.compile(r"[^\W\d_]+")
+_RLO, _PDF, _RLM = "\u202e", "\u202c", "\u200f"
+
+
+def _map_unprotected(text: str, function: Callable[[str], str]) -> str:
+    parts: list[str] = []
+    position = 0
+    for match in _PROTECTED.finditer(text):
+        parts.append(function(text[position : match.start()]))
+        parts.append(match.group(0))
+        position = match.end()
+    parts.append(function(text[position:]))
+    return "".join(parts)
+
+
+def pseudo_accented(text: str) -> str:
+    """en-XA: accented letters, about 40% longer, in ⟦ ⟧ so truncation shows."""
+    accented = _map_unprotected(text, lambda s: s.translate(_ACCENTS))
+    letters = sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
+    extra = max(1, round(letters * 0.4))
+    padding = (_PADDING * (extra // len(_PADDING) + 1))[:extra].strip()
+    return f"⟦{accented} {padding}⟧"
+
+
+def pseudo_bidi(text: str) -> str:
+    """ar-XB: every word forced right-to-left, as Android's pseudo-bidi locale does."""
+    return _map_unprotected(
+        text, lambda s: _WORD.sub(lambda m: f"{_RLM}{_RLO}{m.group(0)}{_PDF}{_RLM}", s)
+    )
+
+
+PSEUDO_TRANSFORMS: dict[str, Callable[[str], str]] = {
+    "en-XA": pseudo_accented,
+    "ar-XB": pseudo_bidi,
+}
+
+
+def display_name(lang: str) -> str:
+    """The language's own name for itself (CLDR): "العربية", "বাংলা", "Русский"."""
+    if lang in PSEUDO_LOCALES:
+        return {"en-XA": "Pseudo (accented)", "ar-XB": "Pseudo (bidi)"}[lang]
+    locale: Locale = parse_locale(lang)
+    name = locale.get_display_name(locale) or lang
+    return name[:1].upper() + name[1:]
