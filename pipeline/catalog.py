@@ -138,7 +138,21 @@ def load_catalog(path: Path, name: str, *, locale: str | None = None) -> Catalog
     return read_catalog(data, name, locale=locale)
 
 
-def po_bytes(catalog: Catalog) -> bytes:
+AUTO_FORMAT_FLAGS = frozenset({"python-format", "python-brace-format"})
+
+
+def po_bytes(catalog: Catalog, *, format_flags: bool = True) -> bytes:
+    """PO text of ``catalog``, wrapped and ordered stably.
+
+    Babel flags any msgid that looks like a format string; article text never
+    is one ("80% reported" is not ``% r``), so article domains are written
+    with ``format_flags=False`` and msgfmt does not hold translators to it.
+    """
+    if not format_flags:
+        for message in catalog:
+            message.flags -= AUTO_FORMAT_FLAGS
+        for message in catalog.obsolete.values():
+            message.flags -= AUTO_FORMAT_FLAGS
     buffer = io.BytesIO()
     write_po(
         buffer,

@@ -90,7 +90,8 @@ def templates(config: Config, articles: list[Article]) -> dict[str, Catalog]:
 
 def _write(config: Config, path: Path, catalog: Catalog) -> FileChange:
     existed = path.exists()
-    changed = write_if_changed(path, po_bytes(catalog))
+    data = po_bytes(catalog, format_flags=path.stem == UI_DOMAIN)
+    changed = write_if_changed(path, data)
     action = "unchanged" if not changed else ("updated" if existed else "created")
     return FileChange(config.relative(path), action)
 
