@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pipeline import __version__, workspace
 from pipeline.errors import PipelineError
-from pipeline.project import load_config
+from pipeline.project import Config, load_config
 from pipeline.workspace import FileChange
+
+if TYPE_CHECKING:
+    from pipeline.checks import Finding
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +36,20 @@ def _parser() -> argparse.ArgumentParser:
     stats = verbs.add_parser("stats", help="translation progress per language and domain")
     stats.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    check = verbs.add_parser(
+        "check", help="run the translation checks (exit 0 clean, 1 errors, 2 unusable input)"
+    )
+    check.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
+    check.add_argument("--json", action="store_true", help="print findings as a JSON array")
+    build = verbs.add_parser("build", help="build pages and PDF brochures into output/")
+    build.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
+    build.add_argument(
+        "--pseudo", action="store_true", help="also render the en-XA and ar-XB pseudo-locales"
+    )
+    build.add_argument("--force", action="store_true", help="rebuild everything")
+    build.add_argument(
+        "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
+    )
     return parser
 
 
@@ -75,6 +92,58 @@ def _stats_table(rows: list[dict[str, object]], out: TextIO) -> None:
         print(line(row), file=out)
 
 
+def _print_findings(findings: list[Finding], out: TextIO) -> None:
+    current: tuple[str, str] | None = None
+    for finding in sorted(findings, key=lambda f: (f.lang, f.path, f.line, f.check)):
+        if (finding.lang, finding.path) != current:
+            current = (finding.lang, finding.path)
+            print(f"\n{finding.lang}: {finding.path}", file=out)
+        msgid = " ".join(finding.msgid.split())
+        msgid = msgid if len(msgid) <= 60 else msgid[:59] + "…"
+        print(
+            f"  {finding.location}: {finding.severity}: [{finding.check}] {finding.message}",
+            file=out,
+        )
+        print(f"      msgid: {msgid}", file=out)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    print(f"\n{errors} error(s), {warnings} warning(s)", file=out)
+
+
+def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
+    findings = workspace.check(config, args.lang)
+    if args.json:
+        json.dump([f.as_dict() for f in findings], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        _print_findings(findings, out)
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pipeline.build import BuildOptions, build
+
+    options = BuildOptions(tuple(args.lang or ()), args.pseudo, args.force, args.jobs)
+    report = build(config, options, progress=lambda line: print(line, file=err, flush=True))
+    for target, error in report.failed:
+        print(f"pipeline: error: {error}", file=err)
+    for decision in report.refused:
+        print(
+            f"not published: {decision.lang}/{decision.domain}: " + "; ".join(decision.reasons),
+            file=out,
+        )
+    for removed in report.removed:
+        print(f"removed stale {removed}", file=out)
+    built = len(report.built)
+    skipped = len(report.skipped)
+    print(
+        f"built {built} file(s), {skipped} up to date, {len(report.refused)} not published, "
+        f"{len(report.failed)} failed in {report.seconds:.1f} s",
+        file=out,
+    )
+    return 0 if report.ok else 1
+
+
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -97,6 +166,10 @@ def main(
                 out.write("\n")
             else:
                 _stats_table(rows, out)
+        elif args.verb == "check":
+            return _check(config, args, out)
+        elif args.verb == "build":
+            return _build(config, args, out, err)
     except PipelineError as exc:
         print(f"pipeline: error: {exc}", file=err)
         return exc.exit_code

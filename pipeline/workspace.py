@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.catalog import Catalog
 
@@ -29,6 +30,9 @@ from pipeline.catalog import (
 from pipeline.errors import SourceError
 from pipeline.markdown import parse_article
 from pipeline.project import Config, parse_locale
+
+if TYPE_CHECKING:
+    from pipeline.checks import Finding
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -165,3 +169,22 @@ def stats(config: Config, languages: list[str] | None = None) -> Iterator[Stats]
                 template = _read_template(config, domain)
                 catalog = init_catalog(template, lang)
             yield catalog_stats(catalog, lang, domain)
+
+
+def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
+    """Every check on every catalog of the named (or all) languages."""
+    from pipeline.checks import CheckContext, check_catalog
+
+    findings: list[Finding] = []
+    for lang in languages or config.languages():
+        parse_locale(lang)
+        context = CheckContext.from_config(config, lang)
+        for domain in domains(config):
+            catalog = load_translation(config, lang, domain)
+            if catalog is None:
+                continue
+            name = config.relative(config.po_path(lang, domain))
+            findings.extend(
+                check_catalog(catalog, lang=lang, domain=domain, path=name, context=context)
+            )
+    return findings

@@ -1,0 +1,947 @@
+"""Translation QA: checks run on every entry of a PO catalog, and the publication gate.
+
+Each check is a small pure function ``(entry, context) -> list[(severity, message)]``
+listed in :data:`CHECKS`; :func:`check_catalog` runs them over a Babel catalog and
+turns their problems into :class:`Finding` objects that point at ``path:line`` of
+the PO file. :func:`gate` decides from the findings whether a catalog is published.
+
+Which checks run on which entries:
+
+- ``untranslated`` and ``fuzzy`` run on every entry;
+- an untranslated entry gets no other check (there is nothing to check);
+- a fuzzy entry is never published (gettext ignores it), so its content is only
+  checked by ``unsafe-markup``: an outdated translation is expected to disagree
+  with its new msgid, but raw script in a catalog is a red flag wherever it is.
+
+Plural entries are checked form by form: ``msgstr[0]`` against the singular msgid,
+the other forms against the plural msgid. A form may spell out its number (Arabic
+"one" and "two" forms do), so only placeholders a form *adds* are reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+import re
+import subprocess
+import unicodedata
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import pairwise
+from typing import TYPE_CHECKING, Literal
+
+from babel import Locale
+from babel.core import get_global
+from babel.messages.catalog import Catalog, Message
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from pipeline.catalog import message_key
+from pipeline.errors import ConfigError
+from pipeline.markdown import inline_structure, inline_tokens, plain_text
+from pipeline.project import parse_locale, to_bcp47
+
+if TYPE_CHECKING:
+    from pipeline.project import Config
+
+Severity = Literal["error", "warning"]
+Problem = tuple[Severity, str]
+Coverage = Callable[[str], bool]
+"""Whether one character has a glyph in the font stack of a language."""
+
+
+# --- model ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: Severity
+    message: str
+    msgid: str
+    lang: str
+    domain: str
+    path: str
+    line: int
+    """Line of the entry's msgid in the PO file (Babel's ``Message.lineno``)."""
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "lang": self.lang,
+            "domain": self.domain,
+            "msgid": self.msgid,
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "location": self.location,
+        }
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One msgid/msgstr pair as the checks see it (one plural form at a time)."""
+
+    msgid: str
+    msgstr: str
+    msgctxt: str | None = None
+    fuzzy: bool = False
+    flags: frozenset[str] = frozenset()
+    line: int = 0
+    comments: tuple[str, ...] = ()
+    """Extracted comments (``#.``), such as ``reference title (critical)``."""
+    plural_form: int | None = None
+    """Index of the msgstr form for a plural entry, ``None`` for a plain one."""
+
+    @property
+    def is_reference_title(self) -> bool:
+        return any("reference title" in comment for comment in self.comments)
+
+
+def entries(message: Message) -> list[Entry]:
+    """The entries of a catalog message: one, or one per plural form."""
+
+    def entry(msgid: str, msgstr: str | None, form: int | None = None) -> Entry:
+        return Entry(
+            msgid,
+            msgstr or "",
+            message.context,
+            message.fuzzy,
+            frozenset(message.flags),
+            message.lineno or 0,
+            tuple(message.auto_comments),
+            form,
+        )
+
+    if isinstance(message.id, str):
+        string = message.string
+        return [entry(message.id, string[0] if isinstance(string, tuple | list) else string)]
+    forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return [
+        entry(message.id[0] if index == 0 else message.id[1], form, index)
+        for index, form in enumerate(forms)
+    ]
+
+
+class CheckUnavailable(Exception):
+    """A check cannot run at all here (a missing tool); reported once per catalog."""
+
+
+class FontconfigUnavailable(CheckUnavailable):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    lang: str
+    """Target language, BCP 47 (``fr``, ``pt-BR``)."""
+    locale: Locale
+    do_not_translate: tuple[str, ...] = ()
+    coverage: Coverage | None = None
+    """Font coverage of the target's font stack; ``None`` skips the font-coverage check."""
+    source_locale: Locale = field(default_factory=lambda: Locale("en"))
+
+    @classmethod
+    def for_language(
+        cls,
+        lang: str,
+        *,
+        do_not_translate: Iterable[str] = (),
+        coverage: Coverage | None = None,
+        source_language: str = "en",
+    ) -> CheckContext:
+        """The context of one target; ``coverage`` defaults to the fontconfig one."""
+        return cls(
+            lang=lang,
+            locale=parse_locale(lang),
+            do_not_translate=tuple(do_not_translate),
+            coverage=coverage if coverage is not None else fontconfig_coverage(lang),
+            source_locale=parse_locale(source_language),
+        )
+
+    @classmethod
+    def from_config(
+        cls, config: Config, lang: str, *, coverage: Coverage | None = None
+    ) -> CheckContext:
+        return cls.for_language(
+            lang,
+            do_not_translate=config.do_not_translate,
+            coverage=coverage,
+            source_language=config.source_language,
+        )
+
+
+CheckFunction = Callable[[Entry, CheckContext], list[Problem]]
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_URL_TRAILING_KEEP = "/#-_=&+"
+_PLACEHOLDER = re.compile(
+    r"%%"
+    r"|%\((?P<name>[A-Za-z_]\w*)\)[-#0+]*\d*(?:\.\d+)?[sdifrxXeEgGc]"
+    r"|%(?:\d+|\.\d+)?[sdifr]"
+    r"|\{(?P<field>[A-Za-z_]\w*|\d*)(?:[:!][^{}]*)?\}"
+)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def bare_urls(text: str) -> list[str]:
+    """``http(s)://`` URLs in running text, without the punctuation that ends a sentence."""
+    found = []
+    for match in _URL.finditer(text):
+        url = match.group()
+        while url and unicodedata.category(url[-1]).startswith("P"):
+            last = url[-1]
+            if last in _URL_TRAILING_KEEP or (last == ")" and url.count("(") >= url.count(")")):
+                break
+            url = url[:-1]
+        found.append(url)
+    return found
+
+
+def _prose(text: str) -> str:
+    """What a reader sees of ``text``: no markup, link targets, URLs or placeholders."""
+    visible = plain_text(text)
+    visible = _URL.sub(" ", visible)
+    return _PLACEHOLDER.sub(" ", visible)
+
+
+def _listing(items: Iterable[str], limit: int = 5) -> str:
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _difference(label: str, source: Counter[str], target: Counter[str]) -> list[str]:
+    parts = []
+    missing = list((source - target).elements())
+    extra = list((target - source).elements())
+    if missing:
+        parts.append(f"missing {label} {_listing(missing)}")
+    if extra:
+        parts.append(f"extra {label} {_listing(extra)}")
+    return parts
+
+
+# --- 1. figures -----------------------------------------------------------------------------
+
+_DECIMAL_MARK = "\x01"  # ٫ ARABIC DECIMAL SEPARATOR, always a decimal mark
+_GROUP_MARK = "\x02"  # ٬ ARABIC THOUSANDS SEPARATOR, always a group mark
+_ALWAYS_GROUP = frozenset(" \u00a0\u202f\u2009'’" + _GROUP_MARK)
+_PERCENT = re.compile(r"[ \u00a0\u202f]?[%٪％]")
+_NUMBER = re.compile(
+    r"[0-9]+(?:(?:[.,'’\x01\x02]|[ \u00a0\u202f\u2009](?=[0-9]{3}(?![0-9])))[0-9]+)*"
+)
+
+
+def _ascii_digits(text: str) -> str:
+    """Native digits to ASCII, Arabic separators to marks; one character for one."""
+    chars = []
+    for char in text:
+        if char.isascii():
+            chars.append(char)
+        elif char == "\u066b":
+            chars.append(_DECIMAL_MARK)
+        elif char == "\u066c":
+            chars.append(_GROUP_MARK)
+        else:
+            digit = unicodedata.decimal(char, None)
+            chars.append(str(digit) if digit is not None else char)
+    return "".join(chars)
+
+
+@functools.cache
+def _convention(locale: Locale) -> tuple[str, str]:
+    """The (decimal, group) symbols of a locale in Latin digits."""
+    return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
+def _read_number(raw: str, convention: tuple[str, str]) -> Decimal | None:
+    """The value of ``raw`` written with ``convention``, or ``None`` if it cannot be so written.
+
+    Groups must look like groups: 1-3 digits first, then 2 (Indian lakh style)
+    or 3 digits, and 3 digits last.
+    """
+    decimal, group = convention
+    integer, fraction = raw, ""
+    decimals = [i for i, char in enumerate(raw) if char in (decimal, _DECIMAL_MARK)]
+    if len(decimals) > 1:
+        return None
+    if decimals:
+        integer, fraction = raw[: decimals[0]], raw[decimals[0] + 1 :]
+        if not fraction.isdigit():
+            return None
+    groups = re.split(
+        "[" + re.escape("".join(_ALWAYS_GROUP | ({group} & {",", "."}))) + "]", integer
+    )
+    if not all(g.isdigit() for g in groups):
+        return None
+    if len(groups) > 1 and not (
+        1 <= len(groups[0]) <= 3
+        and all(len(g) in (2, 3) for g in groups[1:-1])
+        and len(groups[-1]) == 3
+    ):
+        return None
+    return Decimal("".join(groups) + ("." + fraction if fraction else ""))
+
+
+def figures(
+    text: str, conventions: Sequence[tuple[str, str]]
+) -> list[tuple[str, frozenset[Decimal]]]:
+    """Every figure of ``text`` with the values it may stand for under ``conventions``.
+
+    Signs are ignored (a range's dash is no minus) and so are currency symbols and
+    percent signs: figures are compared by value. A run of digits no convention can
+    read (``1.2.3``, ``2019 150``) counts as its separate integers.
+    """
+    visible = _prose(text)
+    found: list[tuple[str, frozenset[Decimal]]] = []
+    for match in _NUMBER.finditer(_ascii_digits(visible)):
+        raw = match.group()
+        percent = _PERCENT.match(visible, match.end())
+        shown = visible[match.start() : percent.end() if percent else match.end()]
+        values = {v for c in conventions if (v := _read_number(raw, c)) is not None}
+        if values:
+            found.append((shown, frozenset(values)))
+        else:
+            for part in re.finditer(r"[0-9]+", raw):
+                found.append(
+                    (
+                        visible[match.start() + part.start() : match.start() + part.end()],
+                        frozenset({Decimal(part.group())}),
+                    )
+                )
+    return found
+
+
+def _match(sources: list[frozenset[Decimal]], targets: list[frozenset[Decimal]]) -> dict[int, int]:
+    """A maximum matching of target figures to source figures of equal value (target -> source)."""
+    owner: dict[int, int] = {}
+
+    def assign(target: int, seen: set[int]) -> bool:
+        for source, values in enumerate(sources):
+            if source not in seen and values & targets[target]:
+                seen.add(source)
+                if source not in owner or assign(owner[source], seen):
+                    owner[source] = target
+                    return True
+        return False
+
+    for target in range(len(targets)):
+        assign(target, set())
+    return {target: source for source, target in owner.items()}
+
+
+def check_figures(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """Every number of the msgid, by value, in the msgstr, and no other.
+
+    The msgid is read with the source locale's conventions. A msgstr number is
+    accepted if the target locale's conventions *or* the source's give the
+    value: translators often keep Western formatting, so French "5,000" may mean
+    five thousand; the ambiguity is resolved by matching against the source.
+    """
+    source_convention = _convention(ctx.source_locale)
+    source = figures(entry.msgid, [source_convention])
+    target = figures(entry.msgstr, [_convention(ctx.locale), source_convention])
+    matched = _match([values for _, values in source], [values for _, values in target])
+    used = set(matched.values())
+    missing = [text for index, (text, _) in enumerate(source) if index not in used]
+    extra = [text for index, (text, _) in enumerate(target) if index not in matched]
+    parts = []
+    if missing:
+        parts.append(f"missing {_listing(missing)}")
+    if extra:
+        parts.append(f"not in the source: {_listing(extra)}")
+    return [("error", "figures differ: " + "; ".join(parts))] if parts else []
+
+
+# --- 2. links -------------------------------------------------------------------------------
+
+
+def link_set(text: str) -> Counter[str]:
+    """Link targets, image sources and bare URLs of inline Markdown."""
+    found: Counter[str] = Counter()
+    depth = 0
+    prose: list[str] = []
+    for token in inline_tokens(text):
+        if token.type == "link_open":
+            found[str(token.attrs.get("href", ""))] += 1
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+        elif token.type == "image":
+            found[str(token.attrs.get("src", ""))] += 1
+        elif token.type in ("text", "code_inline") and depth == 0:
+            prose.append(token.content)
+            continue
+        prose.append(" ")
+    found.update(bare_urls("".join(prose)))
+    return found
+
+
+def check_links(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    parts = _difference("link", link_set(entry.msgid), link_set(entry.msgstr))
+    return [("error", "links differ: " + "; ".join(parts))] if parts else []
+
+
+# --- 3. markup ------------------------------------------------------------------------------
+
+_MARKUP_NAMES = {
+    "strong": "bold",
+    "em": "italic",
+    "a": "link",
+    "s": "strikethrough",
+    "code_inline": "code",
+    "image": "image",
+    "hardbreak": "line break",
+}
+
+
+def check_markup(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """The same inline markup, in any order: a translation may move a bold phrase."""
+
+    def structure(text: str) -> Counter[str]:
+        return Counter(_MARKUP_NAMES.get(tag, tag) for tag in inline_structure(text))
+
+    parts = _difference("markup", structure(entry.msgid), structure(entry.msgstr))
+    return [("error", "markup differs: " + "; ".join(parts))] if parts else []
+
+
+# --- 4. unsafe markup -----------------------------------------------------------------------
+
+_UNSAFE = re.compile(
+    r"</?[a-z][a-z0-9-]*(?=[\s/>]|$)"  # a raw HTML tag
+    r"|<[!?]"  # comment, doctype, processing instruction
+    r"|\bon[a-z]+\s*="  # event handler attribute
+    r"|\b(?:javascript|vbscript)\s*:"
+    r"|\bdata\s*:\s*[a-z]+/[a-z0-9.+-]+",
+    re.IGNORECASE,
+)
+
+
+def _unsafe(text: str) -> set[str]:
+    found = set()
+    for variant in (text, html.unescape(text)):
+        found |= {re.sub(r"\s+", "", m.group()).lower() for m in _UNSAFE.finditer(variant)}
+    return found
+
+
+def check_unsafe_markup(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    added = sorted(_unsafe(entry.msgstr) - _unsafe(entry.msgid))
+    return [("error", f"unsafe markup: {_listing(added)}")] if added else []
+
+
+# --- 5. placeholders ------------------------------------------------------------------------
+
+
+def check_placeholders(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """Named placeholders as a set, positional ones (``%s``, ``{}``) by count."""
+
+    def split(text: str) -> tuple[Counter[str], Counter[str]]:
+        named: Counter[str] = Counter()
+        positional: Counter[str] = Counter()
+        for match in _PLACEHOLDER.finditer(text):
+            if match.group() == "%%":
+                continue
+            if match.group("name") or (match.group("field") or "").isidentifier():
+                named[match.group()] = 1
+            else:
+                positional[match.group()] += 1
+        return named, positional
+
+    source_named, source_positional = split(entry.msgid)
+    target_named, target_positional = split(entry.msgstr)
+    source = source_named + source_positional
+    target = target_named + target_positional
+    if entry.plural_form is not None:
+        source = source & target  # a plural form may spell out its number: report only additions
+    parts = _difference("placeholder", source, target)
+    return [("error", "placeholders differ: " + "; ".join(parts))] if parts else []
+
+
+# --- 6. untranslated, fuzzy -----------------------------------------------------------------
+
+
+def check_untranslated(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    return [] if entry.msgstr else [("warning", "not translated")]
+
+
+def check_fuzzy(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    if entry.fuzzy and not entry.plural_form:
+        return [("warning", "fuzzy: needs review, not published until the flag is removed")]
+    return []
+
+
+# --- 7. whitespace --------------------------------------------------------------------------
+
+_DOUBLED_SPACE = re.compile(r"[ \t\u00a0\u202f]{2,}(?![ \t\u00a0\u202f\n])")
+
+
+def _edges(text: str) -> tuple[str, str]:
+    stripped = text.strip()
+    if not stripped:
+        return text, ""
+    start = text.index(stripped)
+    return text[:start], text[start + len(stripped) :]
+
+
+def check_whitespace(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """Edges as in the msgid; no doubled spaces inside unless the msgid has some.
+
+    A run of spaces before a newline is a Markdown hard break, not a doubled space.
+    """
+    problems: list[Problem] = []
+    source_lead, source_trail = _edges(entry.msgid)
+    target_lead, target_trail = _edges(entry.msgstr)
+    if source_lead != target_lead:
+        problems.append(
+            ("warning", f"leading whitespace {target_lead!r}, source has {source_lead!r}")
+        )
+    if source_trail != target_trail:
+        problems.append(
+            ("warning", f"trailing whitespace {target_trail!r}, source has {source_trail!r}")
+        )
+    if _DOUBLED_SPACE.search(entry.msgstr.strip()) and not _DOUBLED_SPACE.search(
+        entry.msgid.strip()
+    ):
+        problems.append(("warning", "doubled space"))
+    return problems
+
+
+# --- 8. doubled word ------------------------------------------------------------------------
+
+ALLOWED_DOUBLES: dict[str, frozenset[str]] = {
+    "fr": frozenset({"nous", "vous"}),  # "nous nous sommes", "vous vous êtes"
+    # Reduplication is grammatical: "sometimes", "now and then", "slowly", "little by little".
+    "bn": frozenset({"কখনো", "কখনও", "মাঝে", "ধীরে", "আস্তে", "বারে", "দিন"}),
+    "hi": frozenset({"कभी", "धीरे", "बार", "कहीं", "साथ"}),
+    "fa": frozenset({"کم", "آرام", "گاه", "آهسته"}),
+}
+"""Words a language legitimately writes twice in a row (compared case-folded)."""
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """Runs of letters, marks and digits (``\\w`` would split Bengali at its vowel signs)."""
+    found = []
+    start: int | None = None
+    for index, char in enumerate(f"{text} "):
+        inside = unicodedata.category(char)[0] in "LMN"
+        if inside and start is None:
+            start = index
+        elif not inside and start is not None:
+            found.append((text[start:index], start, index))
+            start = None
+    return found
+
+
+def doubled_words(text: str) -> set[str]:
+    words = _words(text)
+    found = set()
+    for (first, _, end), (second, start, _) in pairwise(words):
+        separator = text[end:start]
+        if (
+            separator.isspace()
+            and first.casefold() == second.casefold()
+            and _HAS_LETTER.search(first)
+        ):
+            found.add(first.casefold())
+    return found
+
+
+def check_doubled_word(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    allowed = ALLOWED_DOUBLES.get(ctx.locale.language, frozenset())
+    doubled = sorted(doubled_words(entry.msgstr) - doubled_words(entry.msgid) - allowed)
+    return [("warning", f"doubled word: {_listing(doubled)}")] if doubled else []
+
+
+# --- 9. end punctuation ---------------------------------------------------------------------
+
+END_PUNCTUATION: dict[str, dict[str, tuple[str, ...]]] = {
+    "ar": {"?": ("؟",)},
+    "fa": {"?": ("؟",)},
+    "ur": {"?": ("؟",), ".": ("۔", ".")},
+    "bn": {".": ("।", ".")},
+    "hi": {".": ("।", ".")},
+    "zh": {"?": ("？", "?"), "!": ("！", "!"), ".": ("。",), ":": ("：", ":")},
+    "ja": {"?": ("？", "?"), "!": ("！", "!"), ".": ("。",), ":": ("：", ":")},
+    "el": {"?": (";", "\u037e")},
+    "am": {".": ("።",)},
+    "my": {".": ("။",)},
+    "th": {".": ()},
+}
+"""How a language ends what English ends with ``? ! . :``, where it differs.
+
+An empty tuple means the language has no equivalent (Thai ends a sentence with a
+space), so nothing is required. Every other ending is expected as in the msgid;
+French and others put a (narrow) no-break space *before* ``? ! : ;``, which the
+comparison of the last visible character naturally allows.
+"""
+_END_MARKS = "?!.:"
+_CLOSERS = "*_\"'”’»›)]）」』】\u200f\u200e"
+
+
+def _last_visible(text: str) -> str:
+    return text.rstrip().rstrip(_CLOSERS).rstrip()
+
+
+def check_end_punctuation(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    source = _last_visible(entry.msgid)
+    if not source or source[-1] not in _END_MARKS or source.endswith("..."):
+        return []
+    mark = source[-1]
+    expected = END_PUNCTUATION.get(ctx.locale.language, {}).get(mark, (mark,))
+    if not expected:
+        return []
+    target = _last_visible(entry.msgstr)
+    if target.endswith(expected):
+        return []
+    wanted = " or ".join(repr(e) for e in expected)
+    found = repr(target[-1]) if target else "nothing"
+    return [("warning", f"source ends with {mark!r}: expected {wanted} at the end, found {found}")]
+
+
+# --- 10. unchanged --------------------------------------------------------------------------
+
+
+@functools.cache
+def language_script(lang: str) -> str:
+    """ISO 15924 script of a language tag: its own (``zh-Hant``) or CLDR's likely one."""
+    try:
+        locale = parse_locale(lang)
+    except ConfigError:
+        return "Latn"
+    if locale.script:
+        return str(locale.script)
+    likely: Mapping[str, str] = get_global("likely_subtags")
+    keys = [f"{locale.language}_{locale.territory}"] if locale.territory else []
+    for key in [*keys, locale.language]:
+        parts = likely.get(key, "").split("_")
+        if len(parts) > 1 and len(parts[1]) == 4:
+            return parts[1]
+    return "Latn"
+
+
+def _without_terms(text: str, terms: Iterable[str]) -> str:
+    for term in sorted(terms, key=len, reverse=True):
+        text = text.replace(term, " ")
+    return text
+
+
+def check_unchanged(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """A non-Latin target that keeps the English text has most likely not been translated.
+
+    Exempt: strings without letters, strings made of do-not-translate terms only,
+    and cited reference titles, which legitimately stay in the original language.
+    """
+    if language_script(ctx.lang) == "Latn" or entry.msgstr.strip() != entry.msgid.strip():
+        return []
+    if entry.is_reference_title:
+        return []
+    if not _HAS_LETTER.search(_without_terms(_prose(entry.msgid), ctx.do_not_translate)):
+        return []
+    return [("warning", "translation is identical to the source")]
+
+
+# --- 11. do-not-translate -------------------------------------------------------------------
+
+
+def check_do_not_translate(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """A protected term found as a whole word in the msgid must appear verbatim in the msgstr.
+
+    In the msgstr it may be glued to other letters (Arabic prefixes, Finnish cases).
+    """
+    missing = [
+        term
+        for term in ctx.do_not_translate
+        if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", entry.msgid) and term not in entry.msgstr
+    ]
+    return [("error", f"do-not-translate term changed: {_listing(missing)}")] if missing else []
+
+
+# --- 12. font coverage ----------------------------------------------------------------------
+
+_LATIN_FONTS = ("Noto Sans", "Noto Serif", "DejaVu Sans")
+FONT_STACKS: dict[str, tuple[str, ...]] = {
+    "Latn": _LATIN_FONTS,
+    "Cyrl": _LATIN_FONTS,
+    "Grek": _LATIN_FONTS,
+    "Arab": ("Noto Naskh Arabic", "Noto Sans Arabic", *_LATIN_FONTS),
+    "fa": ("Noto Naskh Arabic", "Noto Sans Arabic", *_LATIN_FONTS),
+    "Beng": ("Noto Sans Bengali", "Noto Serif Bengali", *_LATIN_FONTS),
+    "Deva": ("Noto Sans Devanagari", "Noto Serif Devanagari", *_LATIN_FONTS),
+    "Hebr": ("Noto Sans Hebrew", "Noto Serif Hebrew", *_LATIN_FONTS),
+    "Hans": ("Noto Sans CJK SC", *_LATIN_FONTS),
+    "Hant": ("Noto Sans CJK TC", *_LATIN_FONTS),
+    "Jpan": ("Noto Sans CJK JP", *_LATIN_FONTS),
+    "Kore": ("Noto Sans CJK KR", *_LATIN_FONTS),
+}
+"""Font families of the pages and brochures, in CSS order, by language tag or ISO 15924 script.
+
+Each stack is complete: non-Latin stacks end with the Latin fonts (brand names,
+URLs) and ``DejaVu Sans`` is the last resort for symbols.
+"""
+
+
+def font_stack(lang: str) -> tuple[str, ...]:
+    """The font families for ``lang``: its own entry, its base language's, or its script's."""
+    tag = to_bcp47(lang)
+    for key in (tag, tag.split("-")[0]):
+        if key in FONT_STACKS:
+            return FONT_STACKS[key]
+    return FONT_STACKS.get(language_script(tag), _LATIN_FONTS)
+
+
+def _fc_escape(family: str) -> str:
+    return re.sub(r"([\\\-:,])", r"\\\1", family)
+
+
+def _merge(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def parse_charset(text: str) -> tuple[tuple[int, int], ...]:
+    """Fontconfig's charset notation (``20-7e a0 ad``) as merged code point ranges."""
+    ranges = []
+    for item in text.split():
+        start, _, end = item.partition("-")
+        ranges.append((int(start, 16), int(end or start, 16)))
+    return _merge(ranges)
+
+
+@functools.cache
+def family_charset(family: str, fc_list: str = "fc-list") -> tuple[tuple[int, int], ...]:
+    """Code points of every installed face of ``family``; empty if it is not installed."""
+    try:
+        result = subprocess.run(
+            [fc_list, "--format", "%{charset}\\n", _fc_escape(family)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise FontconfigUnavailable(
+            f"cannot check font coverage: fontconfig ({fc_list}) is not available: {exc}"
+        ) from None
+    if result.returncode != 0:
+        raise FontconfigUnavailable(
+            f"cannot check font coverage: {fc_list} failed: {result.stderr.strip()}"
+        )
+    return parse_charset(result.stdout)
+
+
+class FontCoverage:
+    """Whether a character is in any font of a stack, from fontconfig's charsets.
+
+    Charsets are read once per family (:func:`family_charset` is cached) and only
+    on first use; answers are cached per character.
+    """
+
+    def __init__(self, families: Sequence[str], *, fc_list: str = "fc-list"):
+        self.families = tuple(families)
+        self.fc_list = fc_list
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+        self._cache: dict[str, bool] = {}
+
+    def _load(self) -> list[int]:
+        ranges = [(f, family_charset(f, self.fc_list)) for f in self.families]
+        if not any(charset for _, charset in ranges):
+            raise FontconfigUnavailable(
+                f"cannot check font coverage: none of the fonts {', '.join(self.families)} "
+                "is installed"
+            )
+        merged = _merge(r for _, charset in ranges for r in charset)
+        self._ends = [end for _, end in merged]
+        return [start for start, _ in merged]
+
+    def __call__(self, char: str) -> bool:
+        cached = self._cache.get(char)
+        if cached is not None:
+            return cached
+        if self._starts is None:
+            self._starts = self._load()
+        code = ord(char)
+        index = bisect_right(self._starts, code) - 1
+        covered = index >= 0 and code <= self._ends[index]
+        self._cache[char] = covered
+        return covered
+
+
+def fontconfig_coverage(lang: str, *, fc_list: str = "fc-list") -> FontCoverage:
+    return FontCoverage(font_stack(lang), fc_list=fc_list)
+
+
+def _needs_glyph(char: str) -> bool:
+    """Whitespace, controls and format characters (ZWNJ, ZWJ, bidi marks) need no glyph."""
+    code = ord(char)
+    if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:  # variation selectors
+        return False
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def check_font_coverage(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    if ctx.coverage is None:
+        return []
+    coverage = ctx.coverage
+    missing = sorted({c for c in entry.msgstr if _needs_glyph(c) and not coverage(c)})
+    if not missing:
+        return []
+    names = [f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in missing]
+    return [("error", f"no font for {_listing(names)} in the {ctx.lang} font stack")]
+
+
+# --- running the checks ---------------------------------------------------------------------
+
+CHECKS: list[tuple[str, CheckFunction]] = [
+    ("untranslated", check_untranslated),
+    ("fuzzy", check_fuzzy),
+    ("figures", check_figures),
+    ("links", check_links),
+    ("markup", check_markup),
+    ("unsafe-markup", check_unsafe_markup),
+    ("placeholders", check_placeholders),
+    ("do-not-translate", check_do_not_translate),
+    ("font-coverage", check_font_coverage),
+    ("whitespace", check_whitespace),
+    ("doubled-word", check_doubled_word),
+    ("end-punctuation", check_end_punctuation),
+    ("unchanged", check_unchanged),
+]
+STATUS_CHECKS = frozenset({"untranslated", "fuzzy"})
+"""Checks of an entry's state, run on every entry."""
+FUZZY_CHECKS = frozenset({"unsafe-markup"})
+"""Content checks also run on fuzzy entries, which are otherwise left alone."""
+
+
+def applies(check: str, entry: Entry) -> bool:
+    if check in STATUS_CHECKS:
+        return True
+    if not entry.msgstr:
+        return False
+    return check in FUZZY_CHECKS if entry.fuzzy else True
+
+
+def check_entry(entry: Entry, ctx: CheckContext) -> list[tuple[str, Severity, str]]:
+    """Every applicable check on one entry: (check, severity, message)."""
+    return [
+        (name, severity, message)
+        for name, function in CHECKS
+        if applies(name, entry)
+        for severity, message in function(entry, ctx)
+    ]
+
+
+def check_catalog(
+    catalog: Catalog, *, lang: str, domain: str, path: str, context: CheckContext
+) -> list[Finding]:
+    """Every check on every message of ``catalog`` except its header and obsolete entries.
+
+    A check that cannot run here (no fontconfig) is reported once, as an error at
+    line 1, and not tried again on this catalog.
+    """
+    findings: list[Finding] = []
+    unavailable: set[str] = set()
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message_key(message)[0]
+        for entry in entries(message):
+            for name, function in CHECKS:
+                if name in unavailable or not applies(name, entry):
+                    continue
+                try:
+                    problems = function(entry, context)
+                except CheckUnavailable as exc:
+                    unavailable.add(name)
+                    findings.append(Finding(name, "error", str(exc), "", lang, domain, path, 1))
+                    continue
+                prefix = f"msgstr[{entry.plural_form}]: " if entry.plural_form is not None else ""
+                findings.extend(
+                    Finding(name, severity, prefix + text, msgid, lang, domain, path, entry.line)
+                    for severity, text in problems
+                )
+    return list(dict.fromkeys(findings))
+
+
+# --- the gate -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    lang: str
+    domain: str
+    published: bool
+    reasons: tuple[str, ...]
+    translated_share: float
+
+
+def is_translated(message: Message) -> bool:
+    """Every form translated and not fuzzy."""
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return all(strings) and not message.fuzzy
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width].rstrip() + "…"
+
+
+def gate(
+    findings: Sequence[Finding],
+    catalog: Catalog,
+    critical_msgids: AbstractSet[tuple[str, str | None]],
+    *,
+    lang: str,
+    domain: str,
+    min_translated: float,
+) -> GateDecision:
+    """Publish a catalog only with no error, every critical entry ready, and enough translated.
+
+    ``critical_msgids`` are the (msgid, msgctxt) keys of this domain's critical
+    units; one missing from the catalog (an outdated catalog) counts as untranslated.
+    """
+    reasons: list[str] = []
+    errors = [f for f in findings if f.severity == "error" and (f.lang, f.domain) == (lang, domain)]
+    if errors:
+        checks = ", ".join(dict.fromkeys(f.check for f in errors))
+        reasons.append(f"{len(errors)} error{'' if len(errors) == 1 else 's'} ({checks})")
+
+    messages = {message_key(m): m for m in catalog if m.id}
+    not_ready: list[str] = []
+    for key in [k for k in messages if k in critical_msgids] + sorted(
+        critical_msgids - messages.keys(), key=lambda k: (k[0], k[1] or "")
+    ):
+        message = messages.get(key)
+        if message is None:
+            not_ready.append(f"critical entry missing from the catalog: {_shorten(key[0])}")
+        elif message.fuzzy:
+            not_ready.append(f"critical entry fuzzy: {_shorten(key[0])}")
+        elif not is_translated(message):
+            not_ready.append(f"critical entry untranslated: {_shorten(key[0])}")
+    reasons.extend(not_ready[:3])
+    if len(not_ready) > 3:
+        reasons.append(f"{len(not_ready) - 3} more critical entries not ready")
+
+    total = len(messages)
+    share = sum(is_translated(m) for m in messages.values()) / total if total else 1.0
+    if share < min_translated:
+        reasons.append(
+            f"{math.floor(share * 100 + 1e-9)}% translated, {min_translated:.0%} required"
+        )
+    return GateDecision(lang, domain, not reasons, tuple(reasons), share)
