@@ -33,7 +33,7 @@ class Unit:
 
     msgid: str
     comment: str
-    """What the string is (``heading``, ``list item``, ``image alt``...): the PO extracted comment."""
+    """What the string is (``heading``, ``list item``, ``image alt``...): the ``#.`` comment."""
     path: str
     """Source file, relative to the project root (``source/<slug>.md``)."""
     line: int

@@ -8,13 +8,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from pipeline import __version__, workspace
+from pipeline import __version__
 from pipeline.errors import PipelineError
 from pipeline.project import Config, load_config
-from pipeline.workspace import FileChange
 
 if TYPE_CHECKING:
     from pipeline.checks import Finding
+    from pipeline.workspace import FileChange
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,6 +111,8 @@ def _print_findings(findings: list[Finding], out: TextIO) -> None:
 
 
 def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
+    from pipeline import workspace
+
     findings = workspace.check(config, args.lang)
     if args.json:
         json.dump([f.as_dict() for f in findings], out, ensure_ascii=False, indent=2)
@@ -125,7 +127,7 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 
     options = BuildOptions(tuple(args.lang or ()), args.pseudo, args.force, args.jobs)
     report = build(config, options, progress=lambda line: print(line, file=err, flush=True))
-    for target, error in report.failed:
+    for _, error in report.failed:
         print(f"pipeline: error: {error}", file=err)
     for decision in report.refused:
         print(
@@ -152,6 +154,10 @@ def main(
     args = _parser().parse_args(argv)
     try:
         config = load_config()
+        if args.verb == "build":
+            return _build(config, args, out, err)
+        from pipeline import workspace
+
         if args.verb == "extract":
             _print_changes(workspace.extract(config), out)
         elif args.verb == "init":
@@ -168,8 +174,6 @@ def main(
                 _stats_table(rows, out)
         elif args.verb == "check":
             return _check(config, args, out)
-        elif args.verb == "build":
-            return _build(config, args, out, err)
     except PipelineError as exc:
         print(f"pipeline: error: {exc}", file=err)
         return exc.exit_code

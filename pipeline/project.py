@@ -88,7 +88,7 @@ def parse_locale(lang: str, *, where: str = "") -> Locale:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The nearest folder, from ``start`` upwards, whose ``pyproject.toml`` has ``[tool.pipeline]``."""
+    """The nearest folder, from ``start`` up, whose ``pyproject.toml`` has ``[tool.pipeline]``."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"

@@ -71,8 +71,9 @@ def load_articles(config: Config) -> list[Article]:
     seen: dict[str, str] = {}
     for article in articles:
         if article.slug in seen or article.slug == UI_DOMAIN:
+            owner = seen.get(article.slug, "the ui domain")
             raise SourceError(
-                f"slug {article.slug!r} is already used by {seen.get(article.slug, 'the ui domain')}",
+                f"slug {article.slug!r} is already used by {owner}",
                 article.path,
                 1,
             )
