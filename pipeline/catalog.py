@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from pipeline.article import Article
 from pipeline.errors import CatalogError
@@ -115,19 +115,64 @@ def _dedupe_comments(catalog: Catalog) -> Catalog:
 # --- reading and writing --------------------------------------------------------------------
 
 
+_PO_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_PO_KEYWORD = re.compile(
+    r"^(?:#~\s*)?(?:#\|\s*)?(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)?\s*(.*)$"
+)
+
+
+def _check_strings(data: bytes, name: str) -> None:
+    """Reject what Babel's lenient reader would quietly mangle: a string not properly quoted."""
+    for number, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+        line = raw.strip()
+        if not line or (line.startswith("#") and not line.startswith(("#~", "#|"))):
+            continue
+        match = _PO_KEYWORD.match(line)
+        rest = match.group(2) if match else line
+        if match and not match.group(1) and not rest.startswith('"'):
+            if line.startswith(("#~", "#|")) and not rest:
+                continue
+            raise CatalogError(f"unexpected text {line[:40]!r}", name, number)
+        if not _PO_STRING.fullmatch(rest.strip()):
+            raise CatalogError(f"malformed string {rest[:40]!r}: unterminated quote?", name, number)
+
+
+def _restore_previous(catalog: Catalog) -> Catalog:
+    """Babel writes ``#| msgid`` but reads it back as a comment; make it ``previous_id`` again."""
+    for message in [*catalog, *catalog.obsolete.values()]:
+        previous = [c for c in message.user_comments if c.startswith("|")]
+        if not previous:
+            continue
+        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+        parts: dict[str, list[str]] = {}
+        field = ""
+        for comment in previous:
+            text = comment[1:].strip()
+            keyword, _, rest = text.partition(" ")
+            if keyword in ("msgid", "msgid_plural", "msgctxt"):
+                field, text = keyword, rest
+            parts.setdefault(field, []).append(unescape(text))
+        ids = ["".join(parts.get("msgid", []))]
+        if "msgid_plural" in parts:
+            ids.append("".join(parts["msgid_plural"]))
+        message.previous_id = ids
+    return catalog
+
+
 def read_catalog(text: bytes | str, name: str, *, locale: str | None = None) -> Catalog:
     """Parse PO/POT text; a syntax error becomes a :class:`CatalogError` with file and line."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        return read_po(
+        _check_strings(data, name)
+        catalog = read_po(
             io.BytesIO(data), locale=to_gettext(locale) if locale else None, abort_invalid=True
         )
     except PoFileError as exc:
-        raise CatalogError(
-            str(exc.args[0]) if exc.args else "syntax error", name, exc.lineno
-        ) from None
+        message = re.sub(r" on \d+$", "", str(exc.args[0]) if exc.args else "syntax error")
+        raise CatalogError(message, name, exc.lineno + 1) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"cannot read catalog: {exc}", name) from None
+    return _restore_previous(catalog)
 
 
 def load_catalog(path: Path, name: str, *, locale: str | None = None) -> Catalog:
@@ -260,7 +305,8 @@ def _closest(msgid: str, context: str | None, candidates: list[Message]) -> Mess
         if candidate.context != context:
             continue
         old = str(candidate.id)
-        if SequenceMatcher(None, old, msgid).real_quick_ratio() < best_score:
+        words = SequenceMatcher(None, old.split(), msgid.split(), autojunk=False)
+        if words.real_quick_ratio() < best_score:
             continue
         score = similarity(old, msgid)
         if score >= best_score:

@@ -157,6 +157,7 @@ class _BodyBuilder:
         self.pos = 0
         self.pending = _Pending()
         self.inherited: list[tuple[bool, str | None]] = []
+        self.row_line = first_line
 
     def line(self, token: Token) -> int:
         return (token.map[0] if token.map else 0) + self.offset
@@ -181,13 +182,13 @@ class _BodyBuilder:
 
     def container(self, kind: BlockKind, token: Token, close: str, **attrs: Any) -> Block:
         self.pos += 1
-        flags = self.pending.take()
-        if self.inherited and self.inherited[-1][0]:
-            flags = (True, flags[1] or self.inherited[-1][1])
-        self.inherited.append(flags)
+        line = self.line(token)
+        if kind == "row":
+            self.row_line = line  # cells carry no line map of their own
+        self.inherited.append(self._flags())
         children = self.blocks_until(close)
         self.inherited.pop()
-        return Block(kind, self.line(token), children=children, **attrs)
+        return Block(kind, line, children=children, **attrs)
 
     def leaf(self, inline: Token, comment: str, line: int) -> Block:
         """A paragraph-like block; an image alone in it becomes an image block."""
@@ -222,7 +223,7 @@ class _BodyBuilder:
         if kind == "heading_open":
             inline = self.tokens[self.pos + 1]
             self.pos += 3
-            self.inherited.append(self.pending.take())
+            self.inherited.append(self._flags())
             line = self.line(token)
             level = int(token.tag[1])
             unit = self.unit(inline.content, "heading", line)
@@ -258,7 +259,7 @@ class _BodyBuilder:
             style = str(token.attrs.get("style", ""))
             align = style.split(":", 1)[1] if style.startswith("text-align:") else None
             header = kind == "th_open"
-            line = self.line(token)
+            line = self.row_line
             self.inherited.append(self._flags())
             unit = self.unit(inline.content, "table header" if header else "table cell", line)
             self.inherited.pop()
@@ -269,6 +270,7 @@ class _BodyBuilder:
             return Block("code", self.line(token), text=token.content, info=token.info.strip())
         if kind == "hr":
             self.pos += 1
+            self.pending.take()
             return Block("rule", self.line(token))
         raise SourceError(f"unexpected Markdown token {kind}", self.path, self.line(token))
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
@@ -160,7 +159,7 @@ def gettext_translations(catalog: Catalog | None) -> Translations:
 
 _PROTECTED = re.compile(
     r"""
-      `+[^`]*`+                         # code span
+      (?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`) # code span
     | \]\([^)]*\)                       # link destination and title
     | <[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*> # autolink
     | https?://[^\s)>\]]+               # bare URL
@@ -169,7 +168,7 @@ _PROTECTED = re.compile(
     | &[A-Za-z0-9#]+;                   # entity
     | \\.                               # backslash escape
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,
 )
 
 _ACCENTS = str.maketrans(
@@ -195,8 +194,7 @@ def _map_unprotected(text: str, function: Callable[[str], str]) -> str:
 def pseudo_accented(text: str) -> str:
     """en-XA: accented letters, about 40% longer, in ⟦ ⟧ so truncation shows."""
     accented = _map_unprotected(text, lambda s: s.translate(_ACCENTS))
-    letters = sum(1 for ch in text if unicodedata.category(ch).startswith("L"))
-    extra = max(1, round(letters * 0.4))
+    extra = max(1, round(len(text) * 0.4) - 3)
     padding = (_PADDING * (extra // len(_PADDING) + 1))[:extra].strip()
     return f"⟦{accented} {padding}⟧"
 

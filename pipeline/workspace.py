@@ -47,7 +47,7 @@ class FileChange:
 def load_article(config: Config, path: Path) -> Article:
     name = config.relative(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SourceError("file not found", name) from None
     except UnicodeDecodeError as exc:

@@ -1,0 +1,104 @@
+"""``pybabel extract -F babel.cfg`` finds what ``pipeline extract`` finds (entry point)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import polib
+import pytest
+
+from pipeline.cli import main
+from pipeline.extractor import extract_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "articles"
+PYBABEL = Path(sys.executable).parent / "pybabel"
+
+ARTICLES = {
+    "segmentation": FIXTURES / "segmentation.md",
+    "stem-cells-stroke-recovery": ROOT / "source" / "stem-cells-stroke-recovery.md",
+}
+
+Entry = tuple[str, str | None]
+
+
+def make_project(root: Path, article: Path, slug: str) -> Path:
+    (root / "source").mkdir(parents=True)
+    shutil.copy(ROOT / "babel.cfg", root / "babel.cfg")
+    shutil.copy(article, root / "source" / f"{slug}.md")
+    (root / "pyproject.toml").write_text("[tool.pipeline]\n", encoding="utf-8")
+    return root
+
+
+def entries(path: Path) -> dict[Entry, tuple[list[str], list[tuple[str, str]]]]:
+    """(msgid, msgctxt) -> (extracted comments, locations)."""
+    return {
+        (e.msgid, e.msgctxt): (e.comment.splitlines(), sorted(e.occurrences))
+        for e in polib.pofile(str(path))
+        if e.msgid
+    }
+
+
+def pybabel(cwd: Path, *inputs: str) -> subprocess.CompletedProcess[str]:
+    if not PYBABEL.exists():
+        pytest.skip("pybabel is not installed next to this Python")
+    return subprocess.run(
+        [str(PYBABEL), "extract", "-F", "babel.cfg", "-o", "out.pot", *inputs],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def pipeline_extract(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["extract"], stdout=out, stderr=err) == 0, err.getvalue()
+
+
+def test_entry_point_is_registered() -> None:
+    (point,) = [p for p in entry_points(group="babel.extractors") if p.name == "pipeline"]
+    assert point.value == "pipeline.extractor:extract_markdown"
+    assert point.load() is extract_markdown
+
+
+@pytest.mark.parametrize("slug", sorted(ARTICLES))
+def test_pybabel_extract_matches_pipeline_extract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slug: str
+) -> None:
+    root = make_project(tmp_path, ARTICLES[slug], slug)
+    result = pybabel(root, ".")  # as babel.cfg's own comment says
+    assert result.returncode == 0, result.stderr
+    assert f"extracting messages from source/{slug}.md" in result.stderr
+    pipeline_extract(root, monkeypatch)
+
+    babel_side = entries(root / "out.pot")
+    pipeline_side = entries(root / "locale" / f"{slug}.pot")
+    assert babel_side.keys() == pipeline_side.keys()
+    assert len(pipeline_side) > 5
+    for key, (comments, locations) in pipeline_side.items():
+        assert babel_side[key][0] == comments, key
+        assert babel_side[key][1] == locations, key
+    if slug == "segmentation":
+        assert ("Continue", "button") in babel_side
+        assert babel_side[("Take the dose that your doctor prescribes.", None)][0] == [
+            "paragraph (critical)"
+        ]
+
+
+def test_extractor_called_directly_names_the_file_relative_to_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, ARTICLES["segmentation"], "segmentation")
+    monkeypatch.chdir(root)
+    with open("source/segmentation.md", "rb") as fileobj:
+        found = list(extract_markdown(fileobj, {}, (), {}))
+    assert found[0] == (2, None, "Stem cells after a stroke", ["title"])
+    assert (70, "pgettext", ("button", "Continue"), ["paragraph"]) in found
