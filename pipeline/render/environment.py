@@ -1,0 +1,221 @@
+"""The Jinja2 environment shared by the page, index and print templates.
+
+One environment per UI language: gettext callables are environment globals
+in Jinja's i18n extension, so a language gets its own environment (cached
+per translations object) while compiled template code is shared through an
+in-memory bytecode cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
+from markupsafe import Markup, escape
+
+from pipeline.article import Block
+from pipeline.translate import LocalizedArticle, text_direction
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+PAGE_MARK = "\ue000"
+PAGES_MARK = "\ue001"
+"""Private-use characters standing in for the page counters in "Page %(page)s of %(pages)s"."""
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+class GettextTranslations(Protocol):
+    def gettext(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory, shared by every environment of a process."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+@functools.cache
+def _bytecode_cache() -> _MemoryBytecodeCache:
+    return _MemoryBytecodeCache()
+
+
+def _autoescape(name: str | None) -> bool:
+    """Escape everything: HTML and XML templates and templates from strings alike."""
+    return True
+
+
+def make_environment() -> Environment:
+    """A Jinja2 environment over ``pipeline/templates`` with no translations installed."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=_autoescape,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+        bytecode_cache=_bytecode_cache(),
+    )
+    # babel.cfg extracts with trimmed=true: whitespace in {% trans %} must be trimmed alike.
+    env.policies["ext.i18n.trimmed"] = True
+    env.globals.update(
+        direction=text_direction,
+        fallback_lang=fallback_lang,
+        PAGE_MARK=PAGE_MARK,
+        PAGES_MARK=PAGES_MARK,
+    )
+    env.globals["ui_attrs"] = functools.partial(_ui_attrs, None)
+    env.filters["css_counters"] = css_counters
+    env.filters["unisolated"] = unisolated
+    return env
+
+
+def fallback_lang(localized: LocalizedArticle, block: Block) -> str | None:
+    """The language a block is shown in when it is not the page's, else None.
+
+    A container (list, quote, table...) has one when all the text in it fell
+    back to the same language, so that a wholly untranslated list is marked
+    once, and laid out left-to-right as a whole in a right-to-left page.
+    """
+    if block.unit is not None:
+        return localized.block_lang(block)
+    langs = {localized.block_lang(b) for b in block.walk() if b.unit is not None}
+    return langs.pop() if len(langs) == 1 else None
+
+
+_ENVIRONMENTS: weakref.WeakKeyDictionary[Any, dict[str | None, Environment]] = (
+    weakref.WeakKeyDictionary()
+)
+
+FSI, PDI = "\u2068", "\u2069"
+"""Unicode first-strong isolate and its closing pop: bidi isolation in plain text."""
+
+
+def environment_for(
+    translations: GettextTranslations, *, untranslated_lang: str | None = None
+) -> Environment:
+    """The environment rendering in the language of ``translations`` (cached per object).
+
+    Translations are installed newstyle, so ``_("Page %(page)s", page=n)``
+    formats after escaping. Translations are text, not HTML: a msgstr
+    ``<script>`` shows as such (Jinja's own gettext would trust it). A msgstr
+    whose placeholders do not match its msgid's (which would raise at render
+    time) is ignored for the msgid.
+
+    ``untranslated_lang`` is the language of the msgids (the source
+    language), given when the page is in another. A message with no
+    translation then comes back wrapped in FSI...PDI, so that it keeps its
+    own order in plain-text contexts (titles, CSS strings); in element
+    content the ``ui_attrs(text)`` global gives it ``lang``/``dir`` and the
+    ``unisolated`` filter drops the isolates: an English sentence left in an
+    Arabic page reads "Published by MedTravellers.", not ".MedTravellers Published by".
+    WeasyPrint needs the element attributes: it loses isolates at line breaks.
+    """
+    by_lang = _ENVIRONMENTS.setdefault(translations, {})
+    env = by_lang.get(untranslated_lang)
+    if env is None:
+        env = make_environment()
+        gettext, ngettext = _checked(translations, isolate=untranslated_lang is not None)
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=gettext, ngettext=ngettext, newstyle=True
+        )
+        if untranslated_lang is not None:
+            env.globals["ui_attrs"] = functools.partial(_ui_attrs, untranslated_lang)
+        by_lang[untranslated_lang] = env
+    return env
+
+
+def _checked(
+    translations: GettextTranslations, *, isolate: bool
+) -> tuple[Callable[[str], str], Callable[[str, str, int], str]]:
+    def usable(translated: str, message: str) -> str:
+        names = set(_PLACEHOLDER.findall(message)) | {"num"}
+        try:
+            translated % dict.fromkeys(names, "")
+        except (KeyError, ValueError, TypeError):
+            translated = message
+        if isolate and translated == message:
+            translated = f"{FSI}{message}{PDI}"
+        # Jinja marks a translation safe HTML; ours are text, escaped like any other.
+        return escape(translated)
+
+    def gettext(message: str) -> str:
+        return usable(translations.gettext(message), message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return usable(translations.ngettext(singular, plural, n), singular if n == 1 else plural)
+
+    return gettext, ngettext
+
+
+def _is_isolated(text: str) -> bool:
+    return text.startswith(FSI) and text.endswith(PDI)
+
+
+def _ui_attrs(lang: str | None, text: str) -> Markup:
+    """``lang``/``dir`` attributes for a UI message that was not translated, else nothing."""
+    if lang is None or not _is_isolated(text):
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (lang, text_direction(lang))
+
+
+def unisolated(text: str) -> str:
+    """``text`` without the FSI...PDI that marks an untranslated message."""
+    if not _is_isolated(text):
+        return text
+    inner = text[1:-1]
+    return Markup(inner) if isinstance(text, Markup) else inner
+
+
+# --- CSS from translated text ---------------------------------------------------------------
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end the string, the rule or the <style>."""
+    escaped = "".join(
+        f"\\{ord(ch):x} " if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+        for ch in text
+    )
+    return f'"{escaped}"'
+
+
+def css_counters(message: str, style: str = "decimal") -> Markup:
+    """A CSS ``content`` value from a message formatted with :data:`PAGE_MARK`/:data:`PAGES_MARK`.
+
+    ``"Page \\ue000 of \\ue001"`` -> ``"Page " counter(page) " of " counter(pages)``.
+    """
+    text = message.unescape() if isinstance(message, Markup) else message
+    counters = {PAGE_MARK: f"counter(page, {style})", PAGES_MARK: f"counter(pages, {style})"}
+    parts: list[str] = []
+    for piece in re.split(f"({PAGE_MARK}|{PAGES_MARK})", text):
+        if piece in counters:
+            parts.append(counters[piece])
+        elif piece:
+            parts.append(css_string(piece))
+    return Markup(" ".join(parts) or '""')
+
+
+@functools.cache
+def static_text(name: str) -> str:
+    """A file of ``pipeline/static``, read once per process."""
+    return (STATIC_DIR / name).read_text(encoding="utf-8")

@@ -1,0 +1,271 @@
+"""Web pages: one HTML page per (article, language), the download index and the sitemap.
+
+Pure functions of the localized article and the :class:`~pipeline.render.site.Site`;
+they return bytes and write nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from jinja2 import TemplateError
+from markupsafe import Markup
+
+from pipeline.article import Block, Reference
+from pipeline.errors import RenderError
+from pipeline.render.environment import GettextTranslations, environment_for, static_text
+from pipeline.render.l10n import counter_style, format_size, language_name
+from pipeline.render.site import (
+    INDEX_PATH,
+    Site,
+    page_path,
+    pdf_path,
+    relative_url,
+)
+from pipeline.translate import LocalizedArticle, Text, text_direction
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    """A link to the same content in another language."""
+
+    lang: str
+    name: str
+    direction: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Alternate:
+    hreflang: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ReferenceItem:
+    url: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """What the page and the brochure templates show of one localized article."""
+
+    localized: LocalizedArticle
+    shift: int
+    """Added to every heading level, so that the page's title is its only h1."""
+    toc: tuple[Block, ...]
+    references: tuple[ReferenceItem, ...]
+    description: str
+    fallback_language: str | None
+    """The source language's name in the page language, when some text fell back to it."""
+
+    @property
+    def lang(self) -> str:
+        return self.localized.lang
+
+    @property
+    def direction(self) -> str:
+        return self.localized.direction
+
+    @property
+    def title(self) -> Text:
+        return self.localized.title
+
+    @property
+    def slug(self) -> str:
+        return self.localized.article.slug
+
+    @property
+    def untranslated_lang(self) -> str | None:
+        """The language of UI text left untranslated, when not the page's (``environment_for``)."""
+        source = self.localized.source_lang
+        return source if self.localized.lang != source else None
+
+    @property
+    def title_lang(self) -> str | None:
+        """The title's language when it fell back, else None."""
+        title = self.localized.title
+        return title.lang if title.fallback else None
+
+    @property
+    def description_lang(self) -> str | None:
+        description = self.localized.description
+        return description.lang if description is not None and description.fallback else None
+
+
+def article_view(localized: LocalizedArticle) -> ArticleView:
+    article = localized.article
+    headings = list(article.headings())
+    shift = 1 if any(h.level == 1 for h in headings) else 0
+    toc = tuple(h for h in headings if h.level + shift == 2)
+    references = tuple(_reference(localized, ref) for ref in article.meta.references)
+    description = localized.description.plain if localized.description else ""
+    fallback = None
+    if localized.fallback_count and localized.lang != localized.source_lang:
+        fallback = language_name(localized.source_lang, localized.lang)
+    return ArticleView(localized, shift, toc, references, description, fallback)
+
+
+def _reference(localized: LocalizedArticle, reference: Reference) -> ReferenceItem:
+    return ReferenceItem(reference.url, localized.text(reference.unit))
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """The links of one page, relative to it (absolute for hreflang when a site URL is known)."""
+
+    published: bool
+    alternates: tuple[Alternate, ...]
+    languages: tuple[LanguageLink, ...]
+    pdf_href: str
+    pdf_size: str | None
+    index_href: str
+    canonical: str | None
+
+
+def page_links(site: Site, lang: str, slug: str) -> PageLinks:
+    here = page_path(lang, slug)
+    published = site.is_published(lang, slug)
+    editions = site.editions_of(slug)
+
+    def href(path: str) -> str:
+        return site.absolute_url(path) if site.site_url else relative_url(here, path)
+
+    alternates: list[Alternate] = []
+    if published:
+        alternates = [Alternate(e.lang, href(e.html_path(slug))) for e in editions]
+        if site.is_published(site.source_lang, slug):
+            alternates.append(Alternate("x-default", href(page_path(site.source_lang, slug))))
+    size = site.pdf_size(lang, slug)
+    return PageLinks(
+        published=published,
+        alternates=tuple(alternates),
+        languages=tuple(
+            LanguageLink(e.lang, e.name, e.direction, relative_url(here, e.html_path(slug)))
+            for e in editions
+            if e.lang != lang
+        ),
+        pdf_href=relative_url(here, pdf_path(lang, slug)),
+        pdf_size=format_size(size, lang) if size is not None else None,
+        index_href=relative_url(here, INDEX_PATH),
+        canonical=site.absolute_url(here) if published and site.site_url else None,
+    )
+
+
+def _publisher(site: Site) -> Markup:
+    """The publisher's name isolated, as it is a Latin brand inside any script."""
+    return Markup("<bdi>%s</bdi>") % site.publisher
+
+
+def render_page(
+    localized: LocalizedArticle, site: Site, translations: GettextTranslations
+) -> bytes:
+    """The HTML page ``<lang>/<slug>.html`` (UTF-8 HTML5, CSS inline).
+
+    ``translations`` is the ``ui`` catalog of the page's language
+    (:func:`pipeline.translate.gettext_translations`). The PDF's size shows
+    when ``site.pdf_sizes`` has it, so render brochures first.
+    """
+    view = article_view(localized)
+    env = environment_for(translations, untranslated_lang=view.untranslated_lang)
+    try:
+        html = env.get_template("page.html").render(
+            page=view,
+            lang=localized.lang,
+            text_dir=localized.direction,
+            links=page_links(site, localized.lang, view.slug),
+            site=site,
+            publisher=_publisher(site),
+            css=Markup(static_text("page.css")),
+            counter=counter_style(localized.lang),
+        )
+    except TemplateError as exc:
+        raise RenderError(f"page.html: {exc}", page_path(localized.lang, view.slug)) from exc
+    return html.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    lang: str
+    name: str
+    direction: str
+    title: str | None
+    html_href: str
+    pdf_href: str
+    pdf_size: str | None
+
+
+def render_index(site: Site, translations: GettextTranslations) -> bytes:
+    """``index.html``: every article in every published language, page and PDF.
+
+    ``translations`` is the source language's ``ui`` catalog: the index is
+    in the source language, each language named in its own.
+    """
+    env = environment_for(translations)
+    articles = []
+    for article in site.articles:
+        entries = [
+            IndexEntry(
+                lang=e.lang,
+                name=e.name,
+                direction=e.direction,
+                title=article.titles.get(e.lang),
+                html_href=relative_url(INDEX_PATH, e.html_path(article.slug)),
+                pdf_href=relative_url(INDEX_PATH, e.pdf_path(article.slug)),
+                pdf_size=_size(site, e.lang, article.slug),
+            )
+            for e in site.editions_of(article.slug)
+        ]
+        title = article.titles.get(site.source_lang) or next(iter(article.titles.values()), "")
+        articles.append((article.slug, title, entries))
+    try:
+        html = env.get_template("index.html").render(
+            site=site,
+            lang=site.source_lang,
+            text_dir=text_direction(site.source_lang),
+            articles=articles,
+            publisher=_publisher(site),
+            css=Markup(static_text("page.css")),
+        )
+    except TemplateError as exc:
+        raise RenderError(f"index.html: {exc}", INDEX_PATH) from exc
+    return html.encode("utf-8")
+
+
+def _size(site: Site, lang: str, slug: str) -> str | None:
+    """A PDF's size, formatted in the source language (the language of the index)."""
+    size = site.pdf_size(lang, slug)
+    return format_size(size, site.source_lang) if size is not None else None
+
+
+def render_sitemap(site: Site) -> bytes:
+    """``sitemap.xml``: every published page with its hreflang alternates and x-default."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">',
+        f"  <url><loc>{escape(site.absolute_url(INDEX_PATH))}</loc></url>",
+    ]
+    for article in site.articles:
+        editions = site.editions_of(article.slug)
+        alternates = [(e.lang, site.absolute_url(e.html_path(article.slug))) for e in editions]
+        if site.is_published(site.source_lang, article.slug):
+            default = site.absolute_url(page_path(site.source_lang, article.slug))
+            alternates.append(("x-default", default))
+        for edition in editions:
+            lines.append("  <url>")
+            lines.append(
+                f"    <loc>{escape(site.absolute_url(edition.html_path(article.slug)))}</loc>"
+            )
+            lines.extend(
+                f'    <xhtml:link rel="alternate" hreflang={quoteattr(hreflang)} '
+                f"href={quoteattr(href)}/>"
+                for hreflang, href in alternates
+            )
+            lines.append("  </url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")

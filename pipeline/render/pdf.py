@@ -1,0 +1,179 @@
+"""PDF brochures: the print template laid out by WeasyPrint.
+
+WeasyPrint loads every resource a document names through a URL fetcher; the
+default one reads anything, including ``<link rel=attachment
+href=file:///etc/passwd>``, which it embeds. :class:`ProjectURLFetcher` serves
+only the project's own files and ``data:`` URLs.
+
+A build renders many brochures per process: make one :class:`PdfRenderer`
+per worker and reuse it, so that fonts are configured once.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import segno
+from jinja2 import TemplateError
+from markupsafe import Markup
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
+
+from pipeline.errors import RenderError
+from pipeline.render.environment import (
+    STATIC_DIR,
+    GettextTranslations,
+    environment_for,
+    static_text,
+)
+from pipeline.render.html import article_view
+from pipeline.render.l10n import counter_style, paper_size
+from pipeline.render.site import Site, page_path, pdf_path
+from pipeline.translate import LocalizedArticle, display_name
+
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF: a structure tree, ``/Lang``, the title shown; for screen readers."""
+
+__all__ = [
+    "PDF_VARIANT",
+    "PdfRenderer",
+    "ProjectURLFetcher",
+    "paper_size",
+    "render_pdf",
+    "render_print_html",
+]
+
+
+class ProjectURLFetcher(URLFetcher):
+    """Serves ``file:`` URLs under the allowed roots and ``data:`` URLs; refuses the rest.
+
+    A refusal raises :class:`~weasyprint.urls.URLFetchingError`: WeasyPrint
+    logs it on its ``weasyprint`` logger and renders on without the resource.
+    Paths are resolved first, so ``..`` and symbolic links cannot leave a root.
+    """
+
+    def __init__(self, roots: Iterable[Path] = (), **kwargs: object) -> None:
+        super().__init__(allowed_protocols=("file", "data"), **kwargs)
+        self.roots = tuple(Path(root).resolve() for root in (*roots, STATIC_DIR))
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise URLFetchingError(f"refused, not a project file: {url}")
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise URLFetchingError(f"refused, not a local file: {url}")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise URLFetchingError(f"refused, outside the project: {url}")
+        return super().fetch(url, headers)
+
+
+@functools.lru_cache(maxsize=512)
+def _qr_code(url: str) -> str:
+    """A QR code for ``url`` as an SVG data URI (error correction M survives a worn print)."""
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#1d2327"))
+
+
+def render_print_html(
+    localized: LocalizedArticle, site: Site, translations: GettextTranslations
+) -> str:
+    """The print document of a brochure (HTML with its CSS inline), as WeasyPrint gets it."""
+    view = article_view(localized)
+    env = environment_for(translations, untranslated_lang=view.untranslated_lang)
+    lang = localized.lang
+    web_url = site.absolute_url(page_path(lang, view.slug)) if site.site_url else ""
+    language_name = display_name(lang)
+    publisher = Markup("<bdi>%s</bdi>") % site.publisher
+    try:
+        return env.get_template("print.html").render(
+            page=view,
+            site=site,
+            publisher=publisher,
+            css=Markup(static_text("print.css")),
+            paper=paper_size(lang, site.paper),
+            counter=counter_style(lang),
+            language_name=language_name,
+            keywords=[k for k in (site.publisher, view.title.plain, language_name) if k],
+            web_url=web_url,
+            qr_code=_qr_code(web_url) if web_url else "",
+        )
+    except TemplateError as exc:
+        raise RenderError(f"print.html: {exc}", pdf_path(lang, view.slug)) from exc
+
+
+class PdfRenderer:
+    """Renders brochures, reusing one font configuration and URL fetcher.
+
+    ``root`` is the project root: the fetcher serves files under it (and
+    ``pipeline/static``), and relative image sources resolve against the
+    article's folder in it. ``stylesheets`` are extra CSS, applied after the
+    brochure's own.
+    """
+
+    def __init__(
+        self,
+        *,
+        root: Path | None = None,
+        fetcher: URLFetcher | None = None,
+        font_config: FontConfiguration | None = None,
+        stylesheets: Sequence[CSS] = (),
+        pdf_variant: str | None = PDF_VARIANT,
+    ) -> None:
+        self.root = root.resolve() if root is not None else None
+        self.fetcher = fetcher or ProjectURLFetcher([self.root] if self.root else [])
+        self.font_config = font_config or FontConfiguration()
+        self.stylesheets = list(stylesheets)
+        self.pdf_variant = pdf_variant
+
+    def base_url(self, localized: LocalizedArticle) -> str:
+        if self.root is None:
+            return STATIC_DIR.as_uri() + "/"
+        folder = posixpath.dirname(localized.article.path)
+        return (self.root / folder).as_uri() + "/"
+
+    def render(
+        self, localized: LocalizedArticle, site: Site, translations: GettextTranslations
+    ) -> bytes:
+        """The PDF brochure ``<lang>/<slug>.pdf``."""
+        document = render_print_html(localized, site, translations)
+        return self.write(document, base_url=self.base_url(localized))
+
+    def write(self, document: str, *, base_url: str | None = None) -> bytes:
+        """Lay out a print document and return the PDF."""
+        html = HTML(
+            string=document,
+            base_url=base_url or STATIC_DIR.as_uri() + "/",
+            url_fetcher=self.fetcher,
+        )
+        rendered = html.render(stylesheets=self.stylesheets, font_config=self.font_config)
+        options = {"pdf_variant": self.pdf_variant} if self.pdf_variant else {}
+        pdf = rendered.write_pdf(**options)
+        if pdf is None:  # only when a target is given
+            raise RenderError("WeasyPrint returned no PDF")
+        return bytes(pdf)
+
+
+def render_pdf(
+    localized: LocalizedArticle,
+    site: Site,
+    translations: GettextTranslations,
+    *,
+    fetcher: URLFetcher | None = None,
+    font_config: FontConfiguration | None = None,
+    stylesheets: Sequence[CSS] | None = None,
+    root: Path | None = None,
+) -> bytes:
+    """One brochure as PDF bytes (tagged PDF/UA-1). For many, reuse a :class:`PdfRenderer`."""
+    renderer = PdfRenderer(
+        root=root, fetcher=fetcher, font_config=font_config, stylesheets=stylesheets or ()
+    )
+    return renderer.render(localized, site, translations)
