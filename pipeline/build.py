@@ -119,6 +119,9 @@ def fingerprint(config: Config, languages: Iterable[str], slugs: Mapping[str, st
         for lang in languages
         for domain in [*slugs.values(), "ui"]
     }
+    # The source language may have a ui catalog too (to reword the templates' English).
+    source_ui = config.po_path(config.source_language, "ui")
+    catalogs[(config.source_language, "ui")] = _file_sha(source_ui)
     settings = json.dumps(
         {
             "source_language": config.source_language,
@@ -229,7 +232,7 @@ def build(
     remove_partial_files(output)
     manifest = Manifest() if options.force else Manifest.load(output)
     key = _unchanged_key(config, options, manifest)
-    if key is not None and key == manifest.complete and _outputs_exist(output, manifest):
+    if key is not None and key == manifest.complete and _outputs_exist(config, manifest):
         report.skipped = [_target_of(path, entry) for path, entry in manifest.targets.items()]
     else:
         from pipeline import plan as planning
@@ -268,9 +271,10 @@ def _unchanged_key(config: Config, options: BuildOptions, manifest: Manifest) ->
     )
 
 
-def _outputs_exist(output: Path, manifest: Manifest) -> bool:
+def _outputs_exist(config: Config, manifest: Manifest) -> bool:
+    listings = ["index.html", "sitemap.xml"] if config.site_url else ["index.html"]
     return bool(manifest.targets) and all(
-        (output / path).is_file() for path in [*manifest.targets, "index.html"]
+        (config.output_path / path).is_file() for path in [*manifest.targets, *listings]
     )
 
 

@@ -419,7 +419,7 @@ def check_markup(entry: Entry, ctx: CheckContext) -> list[Problem]:
 # --- 4. unsafe markup -----------------------------------------------------------------------
 
 _UNSAFE = re.compile(
-    r"</?[a-z][a-z0-9-]*(?=[\s/>]|$)"  # a raw HTML tag
+    r"</?[^\W\d_][^\s/>:]*(?=[\s/>]|$)"  # a raw HTML tag (any letters; not an autolink)
     r"|<[!?]"  # comment, doctype, processing instruction
     r"|\bon[a-z]+\s*="  # event handler attribute
     r"|\b(?:javascript|vbscript)\s*:"

@@ -34,6 +34,7 @@ from pipeline.catalog import UI_DOMAIN, message_key
 from pipeline.checks import CheckContext, Finding, GateDecision, check_catalog, gate
 from pipeline.errors import CatalogError, ConfigError, PipelineError, SourceError
 from pipeline.project import Config
+from pipeline.render.html import render_index, render_page, render_sitemap
 from pipeline.render.site import INDEX_PATH, SITEMAP_PATH, Site, make_site
 from pipeline.translate import (
     PSEUDO_LOCALES,
@@ -72,13 +73,14 @@ class Project:
 
 @dataclass
 class Plan:
-    render: list[list[RenderJob]]
-    context: RenderContext
+    project: Project
+    inputs: Inputs
     published: dict[str, list[str]]
     """Slug -> languages published, source language first."""
+    context: RenderContext
+    render: list[list[RenderJob]] = field(default_factory=list)
+    """Waves of stale targets: PDFs, then pages."""
     localized: dict[tuple[str, str], LocalizedArticle] = field(default_factory=dict)
-    inputs: Inputs | None = None
-    project: Project | None = None
 
 
 @dataclass(frozen=True)
@@ -214,8 +216,7 @@ def make_plan(
     live = set(gate_keys.values())
     manifest.gates = {k: v for k, v in manifest.gates.items() if k in live}
 
-    plan = Plan([], RenderContext(_empty_site(config), config.root),
-                published, inputs=inputs, project=project)  # fmt: skip
+    plan = Plan(project, inputs, published, RenderContext(_empty_site(config), config.root))
     pdf_jobs: list[tuple[Target, str, str]] = []
     html_jobs: list[tuple[Target, str, str]] = []
     for path, slug in slugs.items():
@@ -368,8 +369,6 @@ def render_target(job: RenderJob, context: RenderContext, state: dict[str, Any])
         sizes = {**site.pdf_sizes, (target.lang, target.slug): job.pdf_size}
         site = dataclasses.replace(site, pdf_sizes=sizes)
     if target.fmt == "html":
-        from pipeline.render.html import render_page
-
         return render_page(job.localized, site, translations)
     from pipeline.render.pdf import PdfRenderer
 
@@ -398,14 +397,12 @@ def finish(
         f"{manifest.targets[f'{lang}/{slug}.html']['key']}"
         for lang, slug in built
     )
-    assert plan.inputs is not None
-    key = _sha("site", plan.inputs.code, plan.inputs.config, *listing)
+    source_ui_hash = plan.inputs.catalogs.get((config.source_language, UI_DOMAIN), "")
+    key = _sha("site", plan.inputs.code, plan.inputs.config, source_ui_hash, *listing)
     output = config.output_path
-    if key == manifest.site and (output / INDEX_PATH).exists() and (output / SITEMAP_PATH).exists():
+    listings = [INDEX_PATH, SITEMAP_PATH] if config.site_url else [INDEX_PATH]
+    if key == manifest.site and all((output / name).exists() for name in listings):
         return
-    from pipeline.render.html import render_index, render_sitemap
-
-    assert plan.project is not None
     project = plan.project
     slugs = {path: slug for path, (_, slug) in manifest.slugs.items()}
     visible = {
