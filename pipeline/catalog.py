@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
-from babel.messages.pofile import PoFileError, read_po, unescape, write_po
+from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
 from pipeline.article import Article
 from pipeline.errors import CatalogError
@@ -206,9 +206,34 @@ def po_bytes(catalog: Catalog, *, format_flags: bool = True) -> bytes:
         sort_output=False,
         sort_by_file=False,
         ignore_obsolete=False,
-        include_previous=True,
+        include_previous=False,
     )
-    return buffer.getvalue()
+    return _with_previous(buffer.getvalue().decode("utf-8"), catalog).encode("utf-8")
+
+
+def _with_previous(text: str, catalog: Catalog) -> str:
+    """Insert ``#| msgid`` lines, which Babel's writer breaks for long msgids.
+
+    Babel wraps the previous msgid as prose (``TextWrapper``), splitting quoted
+    strings across lines; this writes it as a PO string with a ``#| `` prefix.
+    """
+    for message in catalog:
+        if not message.id or not message.previous_id:
+            continue
+        anchor = "\n"
+        if message.context is not None:
+            anchor += f"msgctxt {normalize(message.context, width=PO_WIDTH)}\n"
+        msgid = message.id if isinstance(message.id, str) else message.id[0]
+        anchor += f"msgid {normalize(msgid, width=PO_WIDTH)}\n"
+        position = text.find(anchor)
+        if position < 0:
+            continue
+        lines = [f"#| msgid {normalize(message.previous_id[0], prefix='#| ', width=PO_WIDTH)}"]
+        if len(message.previous_id) > 1:
+            plural = normalize(message.previous_id[1], prefix="#| ", width=PO_WIDTH)
+            lines.append(f"#| msgid_plural {plural}")
+        text = text[: position + 1] + "\n".join(lines) + text[position:]
+    return text
 
 
 def _without_dates(data: bytes) -> bytes:

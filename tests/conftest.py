@@ -1,4 +1,5 @@
-"""Shared fixtures: the project's real article, and small synthetic catalogs built in memory.
+"""Shared fixtures: the project's real article, small synthetic catalogs built in memory,
+and one headless Chromium for the whole session.
 
 The catalogs under ``locale/`` belong to translators and change while tests
 run; tests build their own partial catalogs instead, so that they know
@@ -7,19 +8,25 @@ exactly which units are translated and which fall back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.support import Translations
+from helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    CatalogFactory,
+    SampleLocalized,
+    SampleStrings,
+)
 
 from pipeline.article import Article
 from pipeline.project import Config, load_config
+from pipeline.translate import LocalizedArticle, gettext_translations, translate
 from pipeline.workspace import load_articles
-
-ROOT = Path(__file__).resolve().parent.parent
-
-CatalogFactory = Callable[[str, Mapping[str, str]], Catalog]
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +54,7 @@ def make_catalog() -> CatalogFactory:
 
 
 @pytest.fixture(scope="session")
-def sample_strings(article: Article) -> Mapping[str, tuple[dict[str, str], dict[str, str]]]:
+def sample_strings(article: Article) -> SampleStrings:
     """Per language: (article msgid -> msgstr, ui msgid -> msgstr), a partial translation."""
     meta = article.meta
     paragraphs = [b for b in article.walk() if b.kind == "paragraph" and b.unit is not None]
@@ -94,3 +101,33 @@ def sample_strings(article: Article) -> Mapping[str, tuple[dict[str, str], dict[
     }
     bengali_ui = {"Contents": "সূচিপত্র", "Page %(page)s of %(pages)s": "পৃষ্ঠা %(page)s / %(pages)s"}
     return {"ar": (arabic, arabic_ui), "bn": (bengali, bengali_ui)}
+
+
+@pytest.fixture(scope="session")
+def sample_localized(
+    article: Article, make_catalog: CatalogFactory, sample_strings: SampleStrings
+) -> SampleLocalized:
+    """en, and ar and bn partly translated from ``sample_strings``: (article, ui translations)."""
+    localized: dict[str, tuple[LocalizedArticle, Translations]] = {
+        "en": (translate(article, None, "en", source_lang="en"), gettext_translations(None))
+    }
+    for lang, (article_strings, ui_strings) in sample_strings.items():
+        localized[lang] = (
+            translate(article, make_catalog(lang, article_strings), lang, source_lang="en"),
+            gettext_translations(make_catalog(lang, ui_strings)),
+        )
+    return localized
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium (a Playwright ``Browser``), launched once for the session."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed: the pages cannot be checked in a browser")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

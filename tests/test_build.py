@@ -4,6 +4,9 @@ Every test works on its own copy (``pyproject.toml``, ``babel.cfg``, ``source/``
 ``locale/``); the project's own ``output/`` is never touched. A full build is
 made once per module and cloned, output and manifest included, by the tests
 that change something, so that each one pays only for what it rebuilds.
+The copies publish whatever share is translated (``min_translated = 0``): the
+share rule of the gate is tested on its own; every other rule (errors,
+critical entries) stays.
 
 The code fingerprint is pinned for the module: the pipeline's code is edited
 in parallel while the suite runs, and a change to it would (rightly) rebuild
@@ -13,9 +16,7 @@ to the project's own inputs.
 
 from __future__ import annotations
 
-import ast
 import errno
-import io
 import os
 import re
 import select
@@ -33,94 +34,35 @@ from typing import Any
 import polib
 import pypdf
 import pytest
+from helpers import (
+    CRITICAL_MARK,
+    FR_PO,
+    SLUG,
+    break_msgid_syntax,
+    change_critical_figure,
+    cli,
+    copy_project,
+    edit_po,
+    run,
+    set_min_translated,
+    write_source_ui_catalog,
+)
 
 import pipeline.build
 from pipeline.build import BuildOptions, BuildReport, build, remove_partial_files, write_atomic
-from pipeline.cli import main
 from pipeline.project import load_config
 
-ROOT = Path(__file__).resolve().parent.parent
 LANGS = ("en", "ar", "bn", "fa", "fr", "ru")
 TRANSLATED = tuple(lang for lang in LANGS if lang != "en")
 PSEUDO = ("en-XA", "ar-XB")
-SLUG = "stem-cells-stroke-recovery"
 ARTICLE = f"source/{SLUG}.md"
-FR_PO = f"locale/fr/LC_MESSAGES/{SLUG}.po"
-CRITICAL_MARK = "5,000+"
 
 
 # --- helpers --------------------------------------------------------------------------------
 
 
-def set_min_translated(root: Path, share: float) -> None:
-    pyproject = root / "pyproject.toml"
-    text = pyproject.read_text(encoding="utf-8")
-    setting = f"min_translated = {share}"
-    text, count = re.subn(r"(?m)^min_translated\s*=.*$", setting, text)
-    if not count:
-        text = text.replace("[tool.pipeline]\n", f"[tool.pipeline]\n{setting}\n", 1)
-    pyproject.write_text(text, encoding="utf-8")
-
-
-def stand_in_translations(locale: Path) -> None:
-    """Untranslated or fuzzy entries of copied catalogs get their source text as msgstr.
-
-    The real catalogs belong to translators and change while the suite runs: a new
-    template string leaves every catalog partly untranslated (and a critical one
-    unpublishable) until they catch up. The copies are complete, so that what a
-    test sees depends on the pipeline, not on the translators' progress; a no-op
-    when the real catalogs are complete.
-    """
-    for path in sorted(locale.glob("*/LC_MESSAGES/*.po")):
-        po = polib.pofile(str(path), wrapwidth=78)
-        changed = False
-        for entry in po:
-            if entry.obsolete:
-                continue
-            fuzzy = "fuzzy" in entry.flags
-            if entry.msgid_plural:
-                if fuzzy or not all(entry.msgstr_plural.values()):
-                    forms = re.search(r"nplurals=(\d+)", po.metadata.get("Plural-Forms", ""))
-                    count = int(forms.group(1)) if forms else 2
-                    entry.msgstr_plural = {
-                        i: entry.msgid if i == 0 else entry.msgid_plural for i in range(count)
-                    }
-                    changed = True
-            elif fuzzy or not entry.msgstr:
-                entry.msgstr = entry.msgid
-                changed = True
-            if fuzzy:
-                entry.flags.remove("fuzzy")
-                changed = True
-        if changed:
-            po.save()
-
-
-def copy_project(dest: Path, *, min_translated: float = 0.0) -> Path:
-    """The project's inputs, without its output, with complete catalogs.
-
-    Copies publish whatever share is translated: the share rule of the gate is
-    tested on its own; every other rule (errors, critical entries) stays.
-    """
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "babel.cfg"):
-        shutil.copy2(ROOT / name, dest / name)
-    for name in ("source", "locale"):
-        shutil.copytree(ROOT / name, dest / name)
-    stand_in_translations(dest / "locale")
-    set_min_translated(dest, min_translated)
-    return dest
-
-
 def run_build(root: Path, **options: object) -> BuildReport:
     return build(load_config(root), BuildOptions(**options))  # type: ignore[arg-type]
-
-
-def cli(root: Path, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, str, str]:
-    monkeypatch.chdir(root)
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def built_paths(report: BuildReport) -> set[str]:
@@ -152,14 +94,6 @@ def assert_valid_html(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html>"), path
     assert text.rstrip().endswith("</html>"), f"{path} is truncated"
-
-
-def edit_fr(root: Path, edit: Callable[[polib.POEntry], None]) -> None:
-    """Apply ``edit(entry)`` to every entry of the French article catalog (polib, not Babel)."""
-    po = polib.pofile(str(root / FR_PO), wrapwidth=78)
-    for entry in po:
-        edit(entry)
-    po.save()
 
 
 class Tags(HTMLParser):
@@ -201,22 +135,6 @@ def hreflangs(path: Path) -> set[str]:
     return set(parse(path).attr_values("hreflang"))
 
 
-def po_line_of(text: str, needle: str) -> int:
-    """1-based line of the ``msgid`` keyword of the first entry whose msgid contains ``needle``."""
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        if not line.startswith("msgid "):
-            continue
-        parts = [ast.literal_eval(line[len("msgid ") :])]
-        for following in lines[index + 1 :]:
-            if not following.startswith('"'):
-                break
-            parts.append(ast.literal_eval(following))
-        if needle in "".join(parts):
-            return index + 1
-    raise AssertionError(f"no msgid with {needle!r}")
-
-
 # --- fixtures -------------------------------------------------------------------------------
 
 
@@ -231,7 +149,7 @@ def pinned_code() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def built(pinned_code: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildReport]:
     """One full build of the real project (every language), shared by the module."""
-    root = copy_project(tmp_path_factory.mktemp("built") / "project")
+    root = copy_project(tmp_path_factory.mktemp("built") / "project", min_translated=0)
     report = run_build(root)
     return root, report
 
@@ -322,7 +240,8 @@ def test_second_build_renders_nothing(clone: Path) -> None:
 
 
 def test_second_build_summary_says_built_0(clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = cli(clone, monkeypatch, "build")
+    monkeypatch.chdir(clone)
+    code, out, err = cli("build")
     assert code == 0, out + err
     assert re.search(r"^built 0 file\(s\), 12 up to date, 0 not published, 0 failed", out, re.M)
     assert "[1/" not in err
@@ -335,7 +254,7 @@ def test_changed_french_msgstr_rebuilds_only_french(clone: Path) -> None:
         if entry.msgid.startswith("According to a specialist"):
             entry.msgstr = entry.msgstr.rstrip() + " " + marker
 
-    edit_fr(clone, edit)
+    edit_po(clone / FR_PO, edit)
     report = run_build(clone)
     assert report.ok, (report.refused, report.failed)
     assert built_paths(report) == {f"fr/{SLUG}.pdf", f"fr/{SLUG}.html"}
@@ -405,13 +324,7 @@ def test_deleted_sitemap_is_rebuilt(clone: Path) -> None:
 
 
 def test_changed_source_language_ui_catalog_rebuilds_its_pages(clone: Path) -> None:
-    folder = clone / "locale" / "en" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "ui.po").write_text(
-        'msgid ""\nmsgstr ""\n"Language: en\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
-        'msgid "Medical disclaimer"\nmsgstr "Medical notice"\n',
-        encoding="utf-8",
-    )
+    write_source_ui_catalog(clone, {"Medical disclaimer": "Medical notice"})
     report = run_build(clone)
     assert report.ok
     assert {f"en/{SLUG}.html", f"en/{SLUG}.pdf"} <= built_paths(report)
@@ -525,7 +438,7 @@ def _wait_for_progress(proc: subprocess.Popen[str], timeout: float) -> str:
 
 
 def test_killed_build_leaves_only_complete_files(tmp_path: Path) -> None:
-    root = copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project", min_translated=0)
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "build", "--force", "--jobs", "1"],
         cwd=root,
@@ -573,18 +486,11 @@ def _fuzzy_critical(entry: polib.POEntry) -> None:
         entry.flags.append("fuzzy")
 
 
-def _figure_changed(entry: polib.POEntry) -> None:
-    if CRITICAL_MARK in entry.msgid:
-        changed = re.sub(r"(?<!\d)80(?!\d)", "90", entry.msgstr)
-        assert changed != entry.msgstr
-        entry.msgstr = changed
-
-
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
         (_fuzzy_critical, "critical entry fuzzy: MedTravellers has treated 5,000+"),
-        (_figure_changed, "1 error (figures)"),
+        (change_critical_figure, "1 error (figures)"),
     ],
     ids=["fuzzy-critical", "changed-figure"],
 )
@@ -596,9 +502,10 @@ def test_failing_language_is_unpublished_then_republished(
 ) -> None:
     output = clone / "output"
     original = (clone / FR_PO).read_bytes()
-    edit_fr(clone, edit)
+    edit_po(clone / FR_PO, edit)
 
-    code, out, err = cli(clone, monkeypatch, "build")
+    monkeypatch.chdir(clone)
+    code, out, err = cli("build")
     assert code == 1, out + err
     assert "Traceback" not in err
     refusal = [line for line in out.splitlines() if line.startswith("not published: ")]
@@ -626,11 +533,11 @@ def test_failing_language_is_unpublished_then_republished(
         assert f"/{lang}/{SLUG}.html" in sitemap
 
     # the refusal is stable: a build with nothing changed says it again
-    code, out, _ = cli(clone, monkeypatch, "build")
+    code, out, _ = cli("build")
     assert code == 1 and f"not published: fr/{SLUG}: " in out
 
     (clone / FR_PO).write_bytes(original)
-    code, out, err = cli(clone, monkeypatch, "build")
+    code, out, err = cli("build")
     assert code == 0, out + err
     assert "not published: " not in out
     assert_valid_html(output / "fr" / f"{SLUG}.html")
@@ -646,7 +553,7 @@ def test_language_below_min_translated_is_refused(clone: Path) -> None:
         if "critical" not in entry.comment:
             entry.msgstr = ""
 
-    edit_fr(clone, clear)
+    edit_po(clone / FR_PO, clear)
     set_min_translated(clone, 0.8)
     report = run_build(clone)
     assert not report.ok
@@ -705,14 +612,10 @@ def test_pseudo_locales(clone: Path) -> None:
 def test_broken_po_file_is_reported_and_others_are_built(
     clone: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    po = clone / "locale" / "ru" / "LC_MESSAGES" / f"{SLUG}.po"
-    text = po.read_text(encoding="utf-8")
-    line = po_line_of(text, "According to a specialist")
-    lines = text.splitlines(keepends=True)
-    lines[line - 1] = 'msgid "According to a specialist\n'  # unterminated string
-    po.write_text("".join(lines), encoding="utf-8")
+    line = break_msgid_syntax(clone / "locale" / "ru" / "LC_MESSAGES" / f"{SLUG}.po")
 
-    code, out, err = cli(clone, monkeypatch, "build")
+    monkeypatch.chdir(clone)
+    code, out, err = cli("build")
     assert code != 0
     assert "Traceback" not in err
     errors = [line for line in err.splitlines() if line.startswith("pipeline: error: ")]
@@ -741,19 +644,12 @@ def test_broken_po_file_is_reported_and_others_are_built(
 def test_broken_front_matter_exits_2_with_its_place(
     tmp_path: Path, line: int, replacement: str, expected_line: int | None
 ) -> None:
-    root = copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project", min_translated=0)
     article = root / ARTICLE
     lines = article.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[line - 1] = replacement + "\n"
     article.write_text("".join(lines), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "build"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run(root, "build", timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     match = re.fullmatch(rf"pipeline: error: {ARTICLE}:(\d+): (.+)\n", result.stderr)

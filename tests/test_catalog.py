@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from helpers import REAL_ARTICLE, msgfmt_check
 
 from pipeline.catalog import (
     FUZZY_THRESHOLD,
@@ -25,8 +24,6 @@ from pipeline.catalog import (
 from pipeline.errors import CatalogError
 from pipeline.markdown import parse_article
 
-ROOT = Path(__file__).resolve().parents[1]
-REAL_ARTICLE = ROOT / "source" / "stem-cells-stroke-recovery.md"
 DATE = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
 LATER = datetime(2025, 6, 7, 8, 9, tzinfo=UTC)
 PO_NAME = "locale/fr/LC_MESSAGES/demo.po"
@@ -77,18 +74,6 @@ def active(catalog: Catalog) -> dict[str, tuple[str, bool, list[str]]]:
 
 def obsolete(catalog: Catalog) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog.obsolete.values()}
-
-
-def msgfmt_check(path: Path) -> subprocess.CompletedProcess[str]:
-    msgfmt = shutil.which("msgfmt")
-    if msgfmt is None:
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    return subprocess.run(
-        [msgfmt, "--check", "-o", "/dev/null", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -427,3 +412,21 @@ def test_read_catalog_not_utf8() -> None:
     with pytest.raises(CatalogError) as info:
         read_catalog(HEADER.encode() + b'msgid "Hello"\nmsgstr "\xff\xfe"\n', PO_NAME)
     assert info.value.path == PO_NAME
+
+
+def test_long_previous_msgid_is_written_as_a_po_string_and_read_back(tmp_path: Path) -> None:
+    """Babel wraps ``#| msgid`` as prose, splitting its quoted strings; ours must not."""
+    old_text = " ".join(["Stem cell therapy supports recovery after a stroke"] * 3) + "."
+    new_text = old_text.replace("supports", "may support", 1)
+    old = translated(template(old_text), {old_text: "La thérapie cellulaire aide."})
+    merged = merge(old, template(new_text))
+    data = po_bytes(merged)
+    previous = [line for line in data.decode().splitlines() if line.startswith("#|")]
+    assert len(previous) > 1 and all(line.endswith('"') for line in previous)
+    again = read_catalog(data, "fr.po")
+    message = again.get(new_text)
+    assert message is not None and message.previous_id == [old_text]
+    assert po_bytes(merge(again, template(new_text))) == data
+    path = tmp_path / "fr.po"
+    path.write_bytes(data)
+    assert msgfmt_check(path).returncode == 0

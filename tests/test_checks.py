@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from helpers import msgfmt_check, msgid_lines
 
 from pipeline.catalog import load_catalog
 from pipeline.checks import (
@@ -53,13 +53,6 @@ def private_use_missing(char: str) -> bool:
 
 def ctx(lang: str = "fr", coverage: Coverage | None = None) -> CheckContext:
     return CheckContext(lang, parse_locale(lang), do_not_translate=TERMS, coverage=coverage)
-
-
-def msgid_line(text: str, msgid: str) -> int:
-    """1-based line of ``msgid "<msgid>"`` in PO text."""
-    quoted = msgid.replace("\\", "\\\\").replace('"', '\\"')
-    lines = text.splitlines()
-    return lines.index(f'msgid "{quoted}"') + 1
 
 
 # --- Finding --------------------------------------------------------------------------------
@@ -551,11 +544,12 @@ def test_fixture_defects_found_at_their_lines(
     name: str, lang: str, defects: dict[str, str], clean: list[str]
 ) -> None:
     text, findings = run_fixture(name, lang)
+    lines = msgid_lines(text)
     for msgid, check in defects.items():
         found = [f for f in findings if f.msgid == msgid]
         assert [f.check for f in found] == [check], msgid
-        assert found[0].line == msgid_line(text, msgid)
-        assert found[0].location == f"locale/{lang}/LC_MESSAGES/checks.po:{msgid_line(text, msgid)}"
+        assert found[0].line == lines[msgid]
+        assert found[0].location == f"locale/{lang}/LC_MESSAGES/checks.po:{lines[msgid]}"
         assert found[0].lang == lang and found[0].domain == "checks"
     for msgid in clean:
         assert [f for f in findings if f.msgid == msgid] == [], msgid
@@ -573,15 +567,9 @@ def test_fixture_obsolete_entries_are_not_checked() -> None:
     assert not any("obsolete" in f.msgid for f in findings)
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="msgfmt (gettext) is not installed")
 @pytest.mark.parametrize("name", ["defects.po", "defects-ar.po"])
 def test_fixture_is_valid_po(name: str) -> None:
-    result = subprocess.run(
-        ["msgfmt", "--check", "-o", "/dev/null", str(FIXTURES / name)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = msgfmt_check(FIXTURES / name)
     assert result.returncode == 0, result.stderr
 
 

@@ -7,22 +7,25 @@ documented exit statuses (0 success, 1 errors found, 2 unusable input).
 
 from __future__ import annotations
 
-import ast
 import json
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import polib
 import pytest
+from helpers import (
+    CRITICAL_MARK,
+    FR_PO,
+    SLUG,
+    break_msgid_syntax,
+    change_critical_figure,
+    copy_project,
+    edit_po,
+    msgid_line,
+    run,
+    set_min_translated,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-SLUG = "stem-cells-stroke-recovery"
-FR_PO = f"locale/fr/LC_MESSAGES/{SLUG}.po"
 RU_PO = f"locale/ru/LC_MESSAGES/{SLUG}.po"
-CRITICAL_MARK = "5,000+"
 FINDING_KEYS = {"lang", "domain", "msgid", "check", "severity", "message", "location"}
 PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] (\S+) \(\d+\.\d\d s\)$")
 SUMMARY = re.compile(
@@ -30,64 +33,10 @@ SUMMARY = re.compile(
 )
 
 
-def copy_project(dest: Path) -> Path:
-    """The project's inputs as they are now (the real catalogs), without its output."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "babel.cfg"):
-        shutil.copy2(ROOT / name, dest / name)
-    for name in ("source", "locale"):
-        shutil.copytree(ROOT / name, dest / name)
-    return dest
-
-
-def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def msgid_line(text: str, needle: str) -> int:
-    """1-based line of the ``msgid`` keyword of the first msgid containing ``needle``."""
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        if not line.startswith("msgid "):
-            continue
-        parts = [ast.literal_eval(line[len("msgid ") :])]
-        for following in lines[index + 1 :]:
-            if not following.startswith('"'):
-                break
-            parts.append(ast.literal_eval(following))
-        if needle in "".join(parts):
-            return index + 1
-    raise AssertionError(f"no msgid with {needle!r}")
-
-
 def break_figure(root: Path) -> int:
     """Change "80" to "90" in the French critical paragraph; return its msgid line."""
-    po = polib.pofile(str(root / FR_PO), wrapwidth=78)
-    for entry in po:
-        if CRITICAL_MARK in entry.msgid:
-            changed = re.sub(r"(?<!\d)80(?!\d)", "90", entry.msgstr)
-            assert changed != entry.msgstr, entry.msgstr
-            entry.msgstr = changed
-    po.save()
+    edit_po(root / FR_PO, change_critical_figure)
     return msgid_line((root / FR_PO).read_text(encoding="utf-8"), CRITICAL_MARK)
-
-
-def break_syntax(root: Path, path: str) -> int:
-    """An unterminated string on the msgid line of a catalog; return that line."""
-    po = root / path
-    text = po.read_text(encoding="utf-8")
-    line = msgid_line(text, "According to a specialist")
-    lines = text.splitlines(keepends=True)
-    lines[line - 1] = 'msgid "According to a specialist\n'
-    po.write_text("".join(lines), encoding="utf-8")
-    return line
 
 
 @pytest.fixture
@@ -138,9 +87,7 @@ def test_build_unknown_language_exits_2_with_one_line(project: Path) -> None:
 
 
 def test_build_invalid_configuration_exits_2(project: Path) -> None:
-    pyproject = project / "pyproject.toml"
-    text = re.sub(r"(?m)^min_translated\s*=.*$", "min_translated = 8", pyproject.read_text())
-    pyproject.write_text(text, encoding="utf-8")
+    set_min_translated(project, 8)
     result = run(project, "build")
     assert result.returncode == 2
     lines = result.stderr.splitlines()
@@ -180,7 +127,7 @@ def test_check_error_finding_exits_1(project: Path) -> None:
 
 
 def test_check_unparsable_catalog_exits_2_with_one_line(project: Path) -> None:
-    line = break_syntax(project, RU_PO)
+    line = break_msgid_syntax(project / RU_PO)
     result = run(project, "check")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys
@@ -11,17 +10,16 @@ from pathlib import Path
 
 import polib
 import pytest
+from helpers import REAL_ARTICLE, ROOT, SLUG, cli
 
-from pipeline.cli import main
 from pipeline.extractor import extract_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 PYBABEL = Path(sys.executable).parent / "pybabel"
 
 ARTICLES = {
     "segmentation": FIXTURES / "segmentation.md",
-    "stem-cells-stroke-recovery": ROOT / "source" / "stem-cells-stroke-recovery.md",
+    SLUG: REAL_ARTICLE,
 }
 
 Entry = tuple[str, str | None]
@@ -59,8 +57,8 @@ def pybabel(cwd: Path, *inputs: str) -> subprocess.CompletedProcess[str]:
 
 def pipeline_extract(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(root)
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["extract"], stdout=out, stderr=err) == 0, err.getvalue()
+    code, _, err = cli("extract")
+    assert code == 0, err
 
 
 def test_entry_point_is_registered() -> None:

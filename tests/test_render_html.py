@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from babel.messages.catalog import Catalog
+from helpers import CatalogFactory, SampleLocalized
 
 from pipeline.article import Article
 from pipeline.project import Config
@@ -25,15 +25,6 @@ from pipeline.translate import (
     translate,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE = (
     "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> "
     "[y](https://evil.example)"
@@ -79,7 +70,7 @@ def test_language_names_are_given_in_the_page_language() -> None:
 
 
 def test_untranslated_ui_text_keeps_its_own_language_and_direction(
-    make_catalog: Callable[[str, Mapping[str, str]], Catalog],
+    make_catalog: CatalogFactory,
 ) -> None:
     translations = gettext_translations(make_catalog("ar", {"Contents": "المحتويات"}))
     env = environment_for(translations, untranslated_lang="en")
@@ -91,7 +82,7 @@ def test_untranslated_ui_text_keeps_its_own_language_and_direction(
 
 
 def test_a_translation_with_wrong_placeholders_falls_back_to_the_msgid(
-    make_catalog: Callable[[str, Mapping[str, str]], Catalog],
+    make_catalog: CatalogFactory,
 ) -> None:
     catalog = make_catalog("fr", {"Published by %(publisher)s": "Publié par %(editeur)s"})
     env = environment_for(gettext_translations(catalog))
@@ -117,21 +108,14 @@ def output(
     tmp_path_factory: pytest.TempPathFactory,
     config: Config,
     article: Article,
-    make_catalog: Callable[[str, Mapping[str, str]], Catalog],
-    sample_strings: Mapping[str, tuple[dict[str, str], dict[str, str]]],
+    sample_localized: SampleLocalized,
 ) -> Path:
     """en and ar pages (ar partly translated), the ar-XB pseudo page, the index, fake PDFs."""
     folder = tmp_path_factory.mktemp("site")
-    article_strings, ui_strings = sample_strings["ar"]
-    en = translate(article, None, "en", source_lang="en")
-    ar = translate(article, make_catalog("ar", article_strings), "ar", source_lang="en")
+    (en, en_ui), (ar, ar_ui) = sample_localized["en"], sample_localized["ar"]
     pseudo = pseudo_localize(article, "ar-XB", source_lang="en")
     site = _site(config, [en, ar, pseudo], article)
-    ui = {
-        "en": gettext_translations(None),
-        "ar": gettext_translations(make_catalog("ar", ui_strings)),
-    }
-    ui["ar-XB"] = ui["en"]
+    ui = {"en": en_ui, "ar": ar_ui, "ar-XB": en_ui}
     for localized in (en, ar, pseudo):
         target = folder / page_path(localized.lang, article.slug)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -140,18 +124,6 @@ def output(
     (folder / "index.html").write_bytes(render_index(site, ui["en"]))
     (folder / "sitemap.xml").write_bytes(render_sitemap(site))
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed: the pages cannot be checked in a browser")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Opened:
@@ -184,11 +156,11 @@ class Opened:
 
 
 @pytest.fixture
-def open_page(browser: Any) -> Iterator[Callable[..., Opened]]:
+def open_page(chromium: Any) -> Iterator[Callable[..., Opened]]:
     opened: list[Opened] = []
 
     def open_(path: Path, **kwargs: int) -> Opened:
-        page = Opened(browser, path, **kwargs)
+        page = Opened(chromium, path, **kwargs)
         opened.append(page)
         return page
 
@@ -346,7 +318,7 @@ def test_hostile_translation_cannot_inject_markup_or_links(
     open_page: Callable[..., Opened],
     config: Config,
     article: Article,
-    make_catalog: Callable[[str, Mapping[str, str]], Catalog],
+    make_catalog: CatalogFactory,
 ) -> None:
     unit = next(
         b.unit
@@ -414,7 +386,7 @@ x = "<b>"
 
 
 def test_every_block_kind_renders_with_source_urls_and_shifted_headings(
-    make_catalog: Callable[[str, Mapping[str, str]], Catalog],
+    make_catalog: CatalogFactory,
 ) -> None:
     from pipeline.markdown import parse_article
 

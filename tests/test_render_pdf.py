@@ -9,12 +9,12 @@ import shutil
 import subprocess
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
+from helpers import SampleLocalized, SampleStrings
 from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError
 
@@ -24,7 +24,7 @@ from pipeline.render.environment import PAGE_MARK, PAGES_MARK, css_counters, css
 from pipeline.render.l10n import counter_style, paper_size
 from pipeline.render.pdf import PdfRenderer, ProjectURLFetcher, render_print_html
 from pipeline.render.site import Site, make_site
-from pipeline.translate import LocalizedArticle, gettext_translations, translate
+from pipeline.translate import gettext_translations, translate
 
 POPPLER = all(shutil.which(tool) for tool in ("pdfinfo", "pdftotext", "pdffonts"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed")
@@ -154,23 +154,12 @@ def _inflated(pdf: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def brochures(
-    tmp_path_factory: pytest.TempPathFactory,
-    config: Config,
-    article: Article,
-    make_catalog: Callable[[str, Mapping[str, str]], Catalog],
-    sample_strings: Mapping[str, tuple[dict[str, str], dict[str, str]]],
+    tmp_path_factory: pytest.TempPathFactory, config: Config, sample_localized: SampleLocalized
 ) -> dict[str, Path]:
     """The en brochure, and ar and bn ones from partial synthetic catalogs, on disk."""
     folder = tmp_path_factory.mktemp("brochures")
-    localized: dict[str, LocalizedArticle] = {
-        "en": translate(article, None, "en", source_lang="en")
-    }
-    ui: dict[str, Any] = {"en": gettext_translations(None)}
-    for lang in ("ar", "bn"):
-        article_strings, ui_strings = sample_strings[lang]
-        catalog = make_catalog(lang, article_strings)
-        localized[lang] = translate(article, catalog, lang, source_lang="en")
-        ui[lang] = gettext_translations(make_catalog(lang, ui_strings))
+    localized = {lang: sample_localized[lang][0] for lang in ("en", "ar", "bn")}
+    ui = {lang: sample_localized[lang][1] for lang in ("en", "ar", "bn")}
     site = make_site(
         localized.values(), site_url=config.site_url, source_lang="en", paper=config.paper
     )
@@ -188,7 +177,7 @@ def test_brochure_has_cover_contents_and_body_pages(brochures: dict[str, Path]) 
 
 
 def test_brochure_metadata_comes_from_the_localized_article(
-    brochures: dict[str, Path], article: Article, sample_strings: Mapping[str, Any]
+    brochures: dict[str, Path], article: Article, sample_strings: SampleStrings
 ) -> None:
     en = PdfReader(brochures["en"]).metadata
     assert en is not None
@@ -242,7 +231,7 @@ def test_english_brochure_text_title_contents_footer_and_end_matter(
 
 @needs_poppler
 def test_arabic_brochure_text_from_the_catalog_with_native_page_numbers(
-    brochures: dict[str, Path], sample_strings: Mapping[str, Any]
+    brochures: dict[str, Path], sample_strings: SampleStrings
 ) -> None:
     text = _normalized(_run("pdftotext", str(brochures["ar"]), "-"))
     for word in ("الجذعية", "السكتة", "الدماغية", "المحتويات", "المراجع", "صفحة"):

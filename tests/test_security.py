@@ -10,14 +10,12 @@ through ``pipeline check`` and ``pipeline build``, which must refuse it.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ import polib
 import pypdf
 import pytest
 from babel.messages.catalog import Catalog
+from helpers import FR_PO, SLUG, copy_project, edit_po, msgid_lines, run, write_source_ui_catalog
 
 from pipeline.article import Article, Unit
 from pipeline.project import Config, load_config
@@ -36,18 +35,6 @@ from pipeline.render.site import Site, make_site
 from pipeline.translate import LocalizedArticle, gettext_translations, translate
 from pipeline.workspace import load_articles, load_translation
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SLUG = "stem-cells-stroke-recovery"
-FR_PO = f"locale/fr/LC_MESSAGES/{SLUG}.po"
 FR_UI = "locale/fr/LC_MESSAGES/ui.po"
 EVIL = "evil.example"
 PASSWD_MARK = "root:x:0:0"
@@ -106,81 +93,6 @@ ACTIVE_TAGS = (
 # --- helpers --------------------------------------------------------------------------------
 
 
-def stand_in_translations(locale: Path) -> None:
-    """Untranslated or fuzzy entries of copied catalogs get their source text as msgstr.
-
-    The real catalogs belong to translators and change while the suite runs: a new
-    template string leaves every catalog partly untranslated (and a critical one
-    unpublishable) until they catch up. The copies are complete, so that what a
-    test sees depends on the pipeline, not on the translators' progress; a no-op
-    when the real catalogs are complete.
-    """
-    for path in sorted(locale.glob("*/LC_MESSAGES/*.po")):
-        po = polib.pofile(str(path), wrapwidth=78)
-        changed = False
-        for entry in po:
-            if entry.obsolete:
-                continue
-            fuzzy = "fuzzy" in entry.flags
-            if entry.msgid_plural:
-                if fuzzy or not all(entry.msgstr_plural.values()):
-                    forms = re.search(r"nplurals=(\d+)", po.metadata.get("Plural-Forms", ""))
-                    count = int(forms.group(1)) if forms else 2
-                    entry.msgstr_plural = {
-                        i: entry.msgid if i == 0 else entry.msgid_plural for i in range(count)
-                    }
-                    changed = True
-            elif fuzzy or not entry.msgstr:
-                entry.msgstr = entry.msgid
-                changed = True
-            if fuzzy:
-                entry.flags.remove("fuzzy")
-                changed = True
-        if changed:
-            po.save()
-
-
-def copy_project(dest: Path) -> Path:
-    """The project's inputs, complete catalogs, the gate's share rule off (errors refuse)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("pyproject.toml", "babel.cfg"):
-        shutil.copy2(ROOT / name, dest / name)
-    for name in ("source", "locale"):
-        shutil.copytree(ROOT / name, dest / name)
-    stand_in_translations(dest / "locale")
-    pyproject = dest / "pyproject.toml"
-    text = re.sub(r"(?m)^min_translated\s*=.*$", "min_translated = 0", pyproject.read_text("utf-8"))
-    pyproject.write_text(text, encoding="utf-8")
-    return dest
-
-
-def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def msgid_lines(text: str) -> dict[str, int]:
-    """msgid -> 1-based line of its ``msgid`` keyword, read from the PO text."""
-    lines = text.splitlines()
-    found: dict[str, int] = {}
-    for index, line in enumerate(lines):
-        if not line.startswith("msgid "):
-            continue
-        parts = [ast.literal_eval(line[len("msgid ") :])]
-        for following in lines[index + 1 :]:
-            if not following.startswith('"'):
-                break
-            parts.append(ast.literal_eval(following))
-        found.setdefault("".join(parts), index + 1)
-    return found
-
-
 @dataclass(frozen=True)
 class Hostile:
     root: Path
@@ -216,22 +128,16 @@ def hostile_units(article: Article) -> dict[Unit, str]:
 
 def write_hostile_catalog(root: Path, strings: Mapping[Unit, str]) -> None:
     """The real French catalog with the hostile msgstrs put in (polib, a translator's tool)."""
-    po = polib.pofile(str(root / FR_PO), wrapwidth=78)
     by_msgid = {unit.msgid: text for unit, text in strings.items()}
-    for entry in po:
+
+    def edit(entry: polib.POEntry) -> None:
         if entry.msgid in by_msgid:
             entry.msgstr = by_msgid.pop(entry.msgid)
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
+
+    edit_po(root / FR_PO, edit)
     assert not by_msgid, f"not in the catalog: {list(by_msgid)}"
-    po.save()
-
-
-def chromium_or_skip() -> Any:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    return sync_api
 
 
 @dataclass
@@ -354,7 +260,7 @@ def pdfdetach_list(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
-    root = copy_project(tmp_path_factory.mktemp("hostile") / "project")
+    root = copy_project(tmp_path_factory.mktemp("hostile") / "project", min_translated=0)
     config = load_config(root)
     article = load_articles(config)[0]
     assert article.slug == SLUG
@@ -405,14 +311,8 @@ def rendered(hostile: Hostile) -> Rendered:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    sync_api = chromium_or_skip()
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield Browser(launched)
-        finally:
-            launched.close()
+def browser(chromium: Any) -> Browser:
+    return Browser(chromium)
 
 
 @pytest.fixture(scope="module")
@@ -562,7 +462,7 @@ def test_hostile_fuzzy_entries_never_reach_a_published_page(
     hostile: Hostile, browser: Browser, tmp_path: Path
 ) -> None:
     """Fuzzy entries are published around, never shown: the links check skips them."""
-    root = copy_project(tmp_path / "project")
+    root = copy_project(tmp_path / "project", min_translated=0)
     po = polib.pofile(str(root / FR_PO), wrapwidth=78)
     link_only = [text for text in BODY if text in LINKS and text not in RAW_HTML]
     targets = [e for e in po if e.msgstr and "critical" not in e.comment][-len(link_only) :]
@@ -612,7 +512,7 @@ def test_ui_translation_markup_is_not_active(
 
 
 def _non_ascii_tag_project(root: Path) -> Path:
-    copy_project(root)
+    copy_project(root, min_translated=0)
     ui = polib.pofile(str(root / FR_UI), wrapwidth=78)
     entry = ui.find("Medical disclaimer")
     assert entry is not None
@@ -652,15 +552,8 @@ def test_unsafe_markup_check_reports_non_ascii_tag_names(tmp_path: Path) -> None
 
 def test_source_language_ui_catalog_cannot_inject_markup(browser: Browser, tmp_path: Path) -> None:
     """``locale/en/LC_MESSAGES/ui.po`` is used for the English page and the index, ungated."""
-    root = copy_project(tmp_path / "project")
-    folder = root / "locale" / "en" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "ui.po").write_text(
-        'msgid ""\nmsgstr ""\n"Language: en\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
-        'msgid "Medical disclaimer"\n'
-        f"msgstr {json.dumps(UI_HOSTILE)}\n",
-        encoding="utf-8",
-    )
+    root = copy_project(tmp_path / "project", min_translated=0)
+    write_source_ui_catalog(root, {"Medical disclaimer": UI_HOSTILE})
     result = run(root, "build", "--lang", "en")
     assert "Traceback" not in result.stderr
     if result.returncode != 0 and not (root / "output" / "index.html").exists():

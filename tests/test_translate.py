@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from helpers import REAL_ARTICLE
 
 from pipeline.article import Article
 from pipeline.catalog import article_template, init_catalog
@@ -24,8 +24,6 @@ from pipeline.translate import (
 )
 
 Transform = Callable[[str], str]
-ROOT = Path(__file__).resolve().parents[1]
-REAL_ARTICLE = ROOT / "source" / "stem-cells-stroke-recovery.md"
 
 ARTICLE = """\
 ---

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import polib
 import pytest
-
-from pipeline.cli import main
+from helpers import cli, msgfmt_check
+from helpers import run as run_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 SLUG = "workflow"
@@ -58,12 +56,6 @@ def make_project(root: Path, article: str | None = None, name: str = f"{SLUG}.md
     return root
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def ok(*argv: str) -> str:
     code, out, err = cli(*argv)
     assert (code, err) == (0, ""), err
@@ -71,18 +63,11 @@ def ok(*argv: str) -> str:
 
 
 def run(cwd: Path, *args: str, epoch: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline`` with ``SOURCE_DATE_EPOCH`` set to ``epoch``, or unset."""
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     if epoch is not None:
         env["SOURCE_DATE_EPOCH"] = str(epoch)
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_pipeline(cwd, *args, env=env, timeout=120)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -108,19 +93,6 @@ def edit_article(root: Path) -> None:
     assert CHANGED_OLD in text and DELETED in text
     text = text.replace(CHANGED_OLD, CHANGED_NEW).replace(DELETED + "\n\n", "")
     path.write_text(text + f"\n{ADDED}\n", encoding="utf-8")
-
-
-def msgfmt_check(path: Path) -> None:
-    msgfmt = shutil.which("msgfmt")
-    if msgfmt is None:
-        pytest.skip("msgfmt (GNU gettext) is not installed")
-    result = subprocess.run(
-        [msgfmt, "--check", "-o", os.devnull, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"{path}: {result.stderr}"
 
 
 @pytest.fixture
@@ -215,7 +187,8 @@ def test_update_keeps_file_valid_for_msgfmt(updated: Path) -> None:
     files = sorted((updated / "locale").rglob("*.po")) + sorted((updated / "locale").glob("*.pot"))
     assert len(files) >= 4
     for path in files:
-        msgfmt_check(path)
+        result = msgfmt_check(path)
+        assert result.returncode == 0, f"{path}: {result.stderr}"
 
 
 def test_rerun_on_unchanged_input_changes_no_byte(
