@@ -19,7 +19,7 @@ test: system-deps test-system-deps $(BIN)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: system-deps test-system-deps $(BIN)/.installed-test
+bench: system-deps $(BIN)/.installed-test
 	$(SUDO) sh -c 'dpkg -s $(BENCH_APT_PACKAGES) >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_APT_PACKAGES)'
 	$(BIN)/pip install -q mdpo
 	$(BIN)/python -m benchmarks

@@ -1,0 +1,61 @@
+"""Write the print documents of a cold build exactly as the pipeline hands them to WeasyPrint.
+
+Run as a script, in the project folder: ``python _print_documents.py OUT_DIR``.
+It plans a forced build with the pipeline's own code and calls its own
+:func:`pipeline.plan.render_target` for every PDF target, with a renderer that
+records the document (from :func:`pipeline.render.pdf.render_print_html`) and
+its base URL instead of laying it out. ``OUT_DIR/documents.json`` lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+
+    from pipeline import plan as planning
+    from pipeline.build import BuildOptions, BuildReport, Manifest
+    from pipeline.project import load_config
+    from pipeline.render.pdf import PDF_VARIANT, PdfRenderer
+
+    recorded: list[tuple[str, str]] = []
+
+    class Recorder(PdfRenderer):
+        def write(self, document: str, *, base_url: str | None = None) -> bytes:
+            recorded.append((document, base_url or ""))
+            return b""
+
+    config = load_config(Path.cwd())
+    report = BuildReport()
+    plan = planning.make_plan(config, BuildOptions(force=True), Manifest(), report, lambda _: None)
+    state: dict[str, Any] = {"pdf": Recorder(root=plan.context.root)}
+    documents: list[dict[str, Any]] = []
+    for wave in plan.render:
+        for job in wave:
+            if job.target.fmt != "pdf":
+                continue
+            planning.render_target(job, plan.context, state)
+            document, base_url = recorded.pop()
+            name = job.target.path.replace("/", "__").removesuffix(".pdf") + ".html"
+            (out / name).write_text(document, encoding="utf-8")
+            documents.append(
+                {
+                    "html": name,
+                    "target": job.target.path,
+                    "base_url": base_url,
+                    "bytes": len(document.encode("utf-8")),
+                }
+            )
+    index = {"pdf_variant": PDF_VARIANT, "documents": documents}
+    (out / "documents.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
