@@ -10,6 +10,7 @@ An unchanged project is answered from hashes alone, without parsing anything.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -235,12 +236,20 @@ def build(
     if key is not None and key == manifest.complete and _outputs_exist(config, manifest):
         report.skipped = [_target_of(path, entry) for path, entry in manifest.targets.items()]
     else:
-        from pipeline import plan as planning
+        workers = options.jobs or os.cpu_count() or 1
+        # Workers start importing the PDF engine now, while this process plans.
+        executor = _start_pool(workers, config.root) if workers > 1 else None
+        try:
+            from pipeline import plan as planning
 
-        plan = planning.make_plan(config, options, manifest, report, progress)
-        if plan.render:
-            _run(plan.render, options.jobs, output, manifest, report, progress, plan.context)
-        planning.finish(config, plan, manifest, report, progress)
+            plan = planning.make_plan(config, options, manifest, report, progress)
+            if plan.render:
+                gc.freeze()  # the parsed project lives until the end: keep it out of GC passes
+                _run(plan.render, executor, output, manifest, report, progress, plan.context)
+            planning.finish(config, plan, manifest, report, progress)
+        finally:
+            if executor is not None:
+                executor.shutdown(cancel_futures=True)
         complete = _unchanged_key(config, options, manifest) if report.ok else None
         manifest.complete = complete or ""
         manifest.save(output)
@@ -298,6 +307,21 @@ class RenderJob:
 _WORKER_STATE: dict[str, Any] = {}
 
 
+def _warm_worker(root: str) -> None:
+    """Import WeasyPrint and load its font configuration once per worker process."""
+    from pipeline.render.pdf import PdfRenderer
+
+    if "pdf" not in _WORKER_STATE:
+        _WORKER_STATE["pdf"] = PdfRenderer(root=Path(root))
+
+
+def _start_pool(workers: int, root: Path) -> ProcessPoolExecutor:
+    executor = ProcessPoolExecutor(max_workers=workers)
+    for _ in range(workers):
+        executor.submit(_warm_worker, str(root))
+    return executor
+
+
 def _render_in_worker(job: RenderJob, context: Any, output: str) -> tuple[int, float]:
     """Render one target and write it; runs in a pool worker (or in-process with one job)."""
     from pipeline import plan as planning
@@ -310,37 +334,31 @@ def _render_in_worker(job: RenderJob, context: Any, output: str) -> tuple[int, f
 
 def _run(
     jobs_by_wave: list[list[RenderJob]],
-    jobs: int,
+    executor: ProcessPoolExecutor | None,
     output: Path,
     manifest: Manifest,
     report: BuildReport,
     progress: Progress,
     context: Any,
 ) -> None:
-    """Render each wave (PDFs, then pages) on a pool, largest first, reporting progress."""
-    workers = jobs or os.cpu_count() or 1
+    """Render each wave (PDFs, then pages), largest first, reporting progress."""
     total = sum(len(wave) for wave in jobs_by_wave)
     done = 0
     sizes: dict[str, int] = {}
-    executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 and total > 1 else None
-    try:
-        for wave in jobs_by_wave:
-            for job, outcome in _execute(wave, executor, context, output, sizes):
-                done += 1
-                target = job.target
-                if isinstance(outcome, PipelineError):
-                    report.failed.append((target, outcome))
-                    manifest.targets.pop(target.path, None)
-                    progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
-                    continue
-                size, seconds = outcome
-                sizes[target.path] = size
-                manifest.targets[target.path] = {"key": target.key, "size": size}
-                report.built.append((target, seconds))
-                progress(f"[{done}/{total}] {target.path} ({seconds:.2f} s)")
-    finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+    for wave in jobs_by_wave:
+        for job, outcome in _execute(wave, executor, context, output, sizes):
+            done += 1
+            target = job.target
+            if isinstance(outcome, PipelineError):
+                report.failed.append((target, outcome))
+                manifest.targets.pop(target.path, None)
+                progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
+                continue
+            size, seconds = outcome
+            sizes[target.path] = size
+            manifest.targets[target.path] = {"key": target.key, "size": size}
+            report.built.append((target, seconds))
+            progress(f"[{done}/{total}] {target.path} ({seconds:.2f} s)")
 
 
 def _with_size(job: RenderJob, sizes: Mapping[str, int]) -> RenderJob:

@@ -799,7 +799,7 @@ def check_font_coverage(entry: Entry, ctx: CheckContext) -> list[Problem]:
     if ctx.coverage is None:
         return []
     coverage = ctx.coverage
-    missing = sorted({c for c in entry.msgstr if _needs_glyph(c) and not coverage(c)})
+    missing = sorted(c for c in set(entry.msgstr) if _needs_glyph(c) and not coverage(c))
     if not missing:
         return []
     names = [f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in missing]

@@ -8,6 +8,7 @@ nothing more (raw HTML is disabled for inline text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,7 @@ def _inline_parser() -> MarkdownIt:
 
 
 BLOCK_PARSER = _block_parser()
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is there
 INLINE_PARSER = _inline_parser()
 
 
@@ -84,7 +86,7 @@ def _scalar(
 
 def parse_front_matter(yaml_text: str, path: str) -> FrontMatter:
     try:
-        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        root = yaml.compose(yaml_text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 1
@@ -158,6 +160,7 @@ class _BodyBuilder:
         self.pending = _Pending()
         self.inherited: list[tuple[bool, str | None]] = []
         self.row_line = first_line
+        self.containers: list[BlockKind] = []
 
     def line(self, token: Token) -> int:
         return (token.map[0] if token.map else 0) + self.offset
@@ -186,7 +189,9 @@ class _BodyBuilder:
         if kind == "row":
             self.row_line = line  # cells carry no line map of their own
         self.inherited.append(self._flags())
+        self.containers.append(kind)
         children = self.blocks_until(close)
+        self.containers.pop()
         self.inherited.pop()
         return Block(kind, line, children=children, **attrs)
 
@@ -283,21 +288,13 @@ class _BodyBuilder:
         return critical, context
 
     def _paragraph_comment(self) -> str:
-        for flags_kind in reversed(self._open_containers()):
-            if flags_kind == "list_item_open":
+        """What a paragraph is, from the innermost list item or quote around it."""
+        for kind in reversed(self.containers):
+            if kind == "item":
                 return "list item"
-            if flags_kind == "blockquote_open":
+            if kind == "quote":
                 return "quote"
         return "paragraph"
-
-    def _open_containers(self) -> list[str]:
-        depth: list[str] = []
-        for token in self.tokens[: self.pos]:
-            if token.nesting == 1 and token.type in ("list_item_open", "blockquote_open"):
-                depth.append(token.type)
-            elif token.nesting == -1 and token.type in ("list_item_close", "blockquote_close"):
-                depth.pop()
-        return depth
 
 
 def parse_article(text: str, path: str) -> Article:
@@ -313,10 +310,14 @@ def parse_article(text: str, path: str) -> Article:
 # --- inline rendering -----------------------------------------------------------------------
 
 
-def inline_tokens(text: str) -> list[Token]:
-    """The inline children of ``text`` parsed as one paragraph."""
+@functools.lru_cache(maxsize=8192)
+def inline_tokens(text: str) -> tuple[Token, ...]:
+    """The inline children of ``text`` parsed as one paragraph, shared: do not modify them.
+
+    Checks look at each msgid and msgstr several times; parsing once is most of their cost.
+    """
     tokens = INLINE_PARSER.parseInline(text)
-    return list(tokens[0].children or []) if tokens else []
+    return tuple(tokens[0].children or []) if tokens else ()
 
 
 def link_targets(text: str) -> list[str]:
@@ -338,7 +339,9 @@ def inline_structure(text: str) -> list[str]:
     return result
 
 
-def _pin_targets(tokens: list[Token], attr: str, kind: str, allowed: Sequence[str]) -> list[Token]:
+def _pin_targets(
+    tokens: Sequence[Token], attr: str, kind: str, allowed: Sequence[str]
+) -> list[Token]:
     """Force every link (or image) target to one of the source's own, by position.
 
     A translation may reorder or reword links, but it cannot add a target: one
@@ -374,7 +377,8 @@ def render_inline(text: str, *, source: str | None = None) -> Markup:
     With ``source`` given (a translation being rendered), link targets and
     image sources are pinned to those of the source text.
     """
-    tokens = inline_tokens(text)
+    # The renderer and the pinning write to token attributes: work on copies of the shared parse.
+    tokens = [token.copy(attrs=dict(token.attrs)) for token in inline_tokens(text)]
     if source is not None:
         tokens = _pin_targets(tokens, "href", "link", link_targets(source))
         tokens = _pin_targets(tokens, "src", "image", image_sources(source))

@@ -58,11 +58,36 @@ class Project:
         self.config = config
         self._articles: dict[str, Article] = {}
         self._catalogs: dict[tuple[str, str], Catalog | None] = {}
+        self._localized: dict[tuple[str, str], LocalizedArticle] = {}
+        self._ui_mo: dict[str, bytes] = {}
 
     def article(self, path: str) -> Article:
         if path not in self._articles:
             self._articles[path] = load_article(self.config, self.config.root / path)
         return self._articles[path]
+
+    def localized(self, path: str, lang: str) -> LocalizedArticle:
+        """The article at ``path`` in ``lang``: translated, pseudo-translated, or the source."""
+        if (path, lang) not in self._localized:
+            article = self.article(path)
+            source = self.config.source_language
+            if lang in PSEUDO_LOCALES:
+                localized = pseudo_localize(article, lang, source_lang=source)
+            else:
+                catalog = None if lang == source else self.catalog(lang, article.slug)
+                localized = translate(article, catalog, lang, source_lang=source)
+            self._localized[(path, lang)] = localized
+        return self._localized[(path, lang)]
+
+    def ui_mo(self, lang: str) -> bytes:
+        """The compiled ``ui`` catalog of ``lang`` (empty for none), to send to workers."""
+        if lang not in self._ui_mo:
+            catalog = None if lang in PSEUDO_LOCALES else self.catalog(lang, UI_DOMAIN)
+            buffer = io.BytesIO()
+            if catalog is not None:
+                write_mo(buffer, catalog, use_fuzzy=False)
+            self._ui_mo[lang] = buffer.getvalue()
+        return self._ui_mo[lang]
 
     def catalog(self, lang: str, domain: str) -> Catalog | None:
         """The PO file of ``lang`` and ``domain``, or None when there is none."""
@@ -80,7 +105,6 @@ class Plan:
     context: RenderContext
     render: list[list[RenderJob]] = field(default_factory=list)
     """Waves of stale targets: PDFs, then pages."""
-    localized: dict[tuple[str, str], LocalizedArticle] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -241,7 +265,7 @@ def make_plan(
             _site(config, project, slugs, published, manifest), config.root
         )
         plan.render = [
-            [_job(project, plan, target, path, lang) for target, path, lang in wave]
+            [_job(project, target, path, lang) for target, path, lang in wave]
             for wave in (pdf_jobs, html_jobs)
             if wave
         ]
@@ -283,30 +307,8 @@ def _unpublish(
         manifest.targets.pop(relative, None)
 
 
-def localized_article(project: Project, path: str, lang: str) -> LocalizedArticle:
-    article = project.article(path)
-    source = project.config.source_language
-    if lang in PSEUDO_LOCALES:
-        return pseudo_localize(article, lang, source_lang=source)
-    if lang == source:
-        return translate(article, None, lang, source_lang=source)
-    return translate(article, project.catalog(lang, article.slug), lang, source_lang=source)
-
-
-def _ui_mo(project: Project, lang: str) -> bytes:
-    catalog = None if lang in PSEUDO_LOCALES else project.catalog(lang, UI_DOMAIN)
-    if catalog is None:
-        return b""
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    return bytes(buffer.getvalue())
-
-
-def _job(project: Project, plan: Plan, target: Target, path: str, lang: str) -> RenderJob:
-    key = (path, lang)
-    if key not in plan.localized:
-        plan.localized[key] = localized_article(project, path, lang)
-    return RenderJob(target, plan.localized[key], _ui_mo(project, lang))
+def _job(project: Project, target: Target, path: str, lang: str) -> RenderJob:
+    return RenderJob(target, project.localized(path, lang), project.ui_mo(lang))
 
 
 def _empty_site(config: Config) -> Site:
@@ -321,9 +323,7 @@ def _site(
     manifest: Manifest,
 ) -> Site:
     editions = [
-        localized_article(project, path, lang)
-        for path, slug in slugs.items()
-        for lang in published[slug]
+        project.localized(path, lang) for path, slug in slugs.items() for lang in published[slug]
     ]
     sizes = {
         (lang, slug): int(entry["size"])
@@ -373,7 +373,7 @@ def render_target(job: RenderJob, context: RenderContext, state: dict[str, Any])
     from pipeline.render.pdf import PdfRenderer
 
     renderer = state.get("pdf")
-    if renderer is None:
+    if renderer is None:  # in-process rendering; pool workers are warmed at start
         renderer = state["pdf"] = PdfRenderer(root=context.root)
     data: bytes = renderer.render(job.localized, site, translations)
     return data
@@ -410,7 +410,7 @@ def finish(
         for slug, langs in plan.published.items()
     }
     site = _site(config, project, slugs, visible, manifest)
-    source_ui = _translations(config.source_language, _ui_mo(project, config.source_language), {})
+    source_ui = _translations(config.source_language, project.ui_mo(config.source_language), {})
     write_atomic(output / INDEX_PATH, render_index(site, source_ui))
     if config.site_url:
         write_atomic(output / SITEMAP_PATH, render_sitemap(site))
