@@ -26,13 +26,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
 
-    verbs.add_parser("extract", help="write locale/<domain>.pot from the articles and templates")
+    extract = verbs.add_parser(
+        "extract", help="write locale/<domain>.pot from the articles and templates"
+    )
+    extract.add_argument(
+        "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
+    )
     init = verbs.add_parser("init", help="start the catalogs of a new language")
     init.add_argument("lang", metavar="LANG", help="language tag, e.g. fr, pt-BR")
     update = verbs.add_parser(
         "update", help="extract, then merge the templates into every language's catalogs"
     )
     update.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
+    update.add_argument(
+        "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
+    )
     stats = verbs.add_parser("stats", help="translation progress per language and domain")
     stats.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -159,12 +167,12 @@ def main(
         from pipeline import workspace
 
         if args.verb == "extract":
-            _print_changes(workspace.extract(config), out)
+            _print_changes(workspace.extract(config, jobs=args.jobs), out)
         elif args.verb == "init":
             _print_changes(workspace.init(config, args.lang), out)
         elif args.verb == "update":
-            workspace.extract(config)
-            _print_changes(workspace.update(config, args.lang), out)
+            workspace.extract(config, jobs=args.jobs)
+            _print_changes(workspace.update(config, args.lang, jobs=args.jobs), out)
         elif args.verb == "stats":
             rows = [s.as_dict() for s in workspace.stats(config, args.lang)]
             if args.json:

@@ -6,14 +6,16 @@ this module reads the project, calls it, and writes what changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from babel.messages.catalog import Catalog
 
-from pipeline.article import Article
+from pipeline.article import Article, FrontMatter
 from pipeline.catalog import (
     UI_DOMAIN,
     Stats,
@@ -28,7 +30,7 @@ from pipeline.catalog import (
     write_if_changed,
 )
 from pipeline.errors import SourceError
-from pipeline.markdown import parse_article
+from pipeline.markdown import parse_article, parse_front_matter, split_front_matter
 from pipeline.project import Config, parse_locale
 
 if TYPE_CHECKING:
@@ -44,15 +46,18 @@ class FileChange:
     """``created``, ``updated`` or ``unchanged``."""
 
 
-def load_article(config: Config, path: Path) -> Article:
-    name = config.relative(path)
+def _read_source(path: Path, name: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SourceError("file not found", name) from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", name) from None
-    article = parse_article(text, name)
+
+
+def load_article(config: Config, path: Path) -> Article:
+    name = config.relative(path)
+    article = parse_article(_read_source(path, name), name)
     if article.meta.lang != config.source_language:
         raise SourceError(
             f"article language {article.meta.lang!r} is not the project's source language "
@@ -63,34 +68,30 @@ def load_article(config: Config, path: Path) -> Article:
     return article
 
 
-def load_articles(config: Config) -> list[Article]:
+def load_front_matters(config: Config) -> dict[Path, FrontMatter]:
+    """Every article's front matter (not its body), with unique slugs."""
     paths = config.articles()
     if not paths:
         raise SourceError("no articles (*.md) found", config.relative(config.source_path))
-    articles = [load_article(config, path) for path in paths]
-    seen: dict[str, str] = {}
-    for article in articles:
-        if article.slug in seen or article.slug == UI_DOMAIN:
-            owner = seen.get(article.slug, "the ui domain")
-            raise SourceError(
-                f"slug {article.slug!r} is already used by {owner}",
-                article.path,
-                1,
-            )
-        seen[article.slug] = article.path
-    return articles
+    metas: dict[Path, FrontMatter] = {}
+    owners: dict[str, str] = {UI_DOMAIN: "the ui domain"}
+    for path in paths:
+        name = config.relative(path)
+        yaml_text, _, _ = split_front_matter(_read_source(path, name), name)
+        meta = parse_front_matter(yaml_text, name)
+        if meta.slug in owners:
+            raise SourceError(f"slug {meta.slug!r} is already used by {owners[meta.slug]}", name, 1)
+        owners[meta.slug] = name
+        metas[path] = meta
+    return metas
+
+
+def load_articles(config: Config) -> list[Article]:
+    return [load_article(config, path) for path in load_front_matters(config)]
 
 
 def template_files(config: Config) -> list[tuple[Path, str]]:
     return [(path, config.relative(path)) for path in sorted(TEMPLATES_DIR.glob("*.html"))]
-
-
-def templates(config: Config, articles: list[Article]) -> dict[str, Catalog]:
-    """Every domain's template, built in memory: one per article plus ``ui``."""
-    result = {a.slug: article_template(a, project=a.meta.publisher) for a in articles}
-    publisher = articles[0].meta.publisher if articles else ""
-    result[UI_DOMAIN] = ui_template(template_files(config), project=publisher)
-    return result
 
 
 def _write(config: Config, path: Path, catalog: Catalog) -> FileChange:
@@ -101,13 +102,34 @@ def _write(config: Config, path: Path, catalog: Catalog) -> FileChange:
     return FileChange(config.relative(path), action)
 
 
-def extract(config: Config) -> list[FileChange]:
+def _parallel(
+    function: Callable[..., list[FileChange]], items: Sequence[Any], jobs: int
+) -> list[FileChange]:
+    """``function`` over ``items`` on a process pool when there is enough work to share."""
+    workers = min(jobs or os.cpu_count() or 1, len(items))
+    if workers <= 1 or len(items) < 16:
+        results = [function(*item) for item in items]
+    else:
+        chunk = max(1, len(items) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(function, *zip(*items, strict=True), chunksize=chunk))
+    return [change for changes in results for change in changes]
+
+
+def _extract_article(config: Config, path: Path) -> list[FileChange]:
+    article = load_article(config, path)
+    template = article_template(article, project=article.meta.publisher)
+    return [_write(config, config.pot_path(article.slug), template)]
+
+
+def extract(config: Config, *, jobs: int = 0) -> list[FileChange]:
     """Write ``locale/<domain>.pot`` for every article and for the templates."""
-    articles = load_articles(config)
-    return [
-        _write(config, config.pot_path(domain), catalog)
-        for domain, catalog in templates(config, articles).items()
-    ]
+    metas = load_front_matters(config)
+    changes = _parallel(_extract_article, [(config, path) for path in metas], jobs)
+    publisher = next(iter(metas.values())).publisher
+    ui = ui_template(template_files(config), project=publisher)
+    changes.append(_write(config, config.pot_path(UI_DOMAIN), ui))
+    return changes
 
 
 def _read_template(config: Config, domain: str) -> Catalog:
@@ -138,21 +160,28 @@ def _extract_domains(config: Config) -> list[str]:
     return domains(config)
 
 
-def update(config: Config, languages: list[str] | None = None) -> list[FileChange]:
-    """Merge every template into every language's catalog, creating missing ones."""
+def _update_domain(config: Config, domain: str, languages: list[str]) -> list[FileChange]:
+    template = _read_template(config, domain)
     changes = []
-    for domain in domains(config):
-        template = _read_template(config, domain)
-        for lang in languages or config.languages():
-            po_path = config.po_path(lang, domain)
-            name = config.relative(po_path)
-            if po_path.exists():
-                catalog = load_catalog(po_path, name, locale=lang)
-                merged = merge(catalog, template)
-            else:
-                merged = init_catalog(template, lang)
-            changes.append(_write(config, po_path, merged))
+    for lang in languages:
+        po_path = config.po_path(lang, domain)
+        if po_path.exists():
+            catalog = load_catalog(po_path, config.relative(po_path), locale=lang)
+            merged = merge(catalog, template)
+        else:
+            merged = init_catalog(template, lang)
+        changes.append(_write(config, po_path, merged))
     return changes
+
+
+def update(
+    config: Config, languages: list[str] | None = None, *, jobs: int = 0
+) -> list[FileChange]:
+    """Merge every template into every language's catalog, creating missing ones."""
+    for lang in languages or ():
+        parse_locale(lang)
+    targets = list(languages or config.languages())
+    return _parallel(_update_domain, [(config, d, targets) for d in domains(config)], jobs)
 
 
 def load_translation(config: Config, lang: str, domain: str) -> Catalog | None:

@@ -374,3 +374,45 @@ def test_help() -> None:
     for verb in ("extract", "init", "update", "stats"):
         assert verb in result.stdout
     assert result.stderr == ""
+
+
+def many_articles(root: Path, count: int) -> None:
+    """``count`` distinct articles, enough for extract and update to use the process pool."""
+    for number in range(count):
+        (root / "source" / f"a{number}.md").write_text(
+            f"---\ntitle: Article {number}\nslug: a{number}\nlang: en\n---\n\n"
+            f"Paragraph {number} about stroke recovery.\n\n- Item {number}\n",
+            encoding="utf-8",
+        )
+
+
+def test_parallel_extract_and_update_write_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trees = {}
+    for jobs in ("1", "2"):
+        root = make_project(tmp_path / f"jobs{jobs}")
+        many_articles(root, 20)
+        monkeypatch.chdir(root)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        assert cli("init", "fr")[0] == 0
+        assert cli("update", "--jobs", jobs)[0] == 0
+        trees[jobs] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*.po*")}
+    assert len(trees["1"]) == 2 * 22  # 21 articles + ui: a POT and a French PO each
+    assert trees["1"] == trees["2"]
+
+
+def test_error_in_a_worker_keeps_its_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path)
+    many_articles(root, 20)
+    # Front matter is read up front; the language is checked with the body, in a worker.
+    (root / "source" / "a7.md").write_text(
+        "---\ntitle: Elsewhere\nslug: a7\nlang: fr\n---\n\nTexte.\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(root)
+    status, _, err = cli("extract", "--jobs", "2")
+    assert status == 2
+    assert re.match(r"pipeline: error: source/a7\.md:1: article language 'fr'", err), err
+    assert "Traceback" not in err
