@@ -10,6 +10,7 @@ An unchanged project is answered from hashes alone, without parsing anything.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import json
@@ -243,9 +244,12 @@ def build(
             from pipeline import plan as planning
 
             plan = planning.make_plan(config, options, manifest, report, progress)
-            if plan.render:
+            if plan.pdf_jobs or plan.page_jobs:
                 gc.freeze()  # the parsed project lives until the end: keep it out of GC passes
-                _run(plan.render, executor, output, manifest, report, progress, plan.context)
+                _run(
+                    plan.pdf_jobs, plan.page_jobs, executor,
+                    output, manifest, report, progress, plan.context,
+                )  # fmt: skip
             planning.finish(config, plan, manifest, report, progress)
         finally:
             if executor is not None:
@@ -333,7 +337,8 @@ def _render_in_worker(job: RenderJob, context: Any, output: str) -> tuple[int, f
 
 
 def _run(
-    jobs_by_wave: list[list[RenderJob]],
+    pdf_jobs: list[RenderJob],
+    page_jobs: list[RenderJob],
     executor: ProcessPoolExecutor | None,
     output: Path,
     manifest: Manifest,
@@ -341,55 +346,62 @@ def _run(
     progress: Progress,
     context: Any,
 ) -> None:
-    """Render each wave (PDFs, then pages), largest first, reporting progress."""
-    total = sum(len(wave) for wave in jobs_by_wave)
+    """Render brochures (on the pool), and each page here as soon as its brochure is done.
+
+    A page shows its PDF's size; rendering it takes milliseconds, so it is not
+    worth a round trip to a worker, and the main process is idle meanwhile.
+    """
+    total = len(pdf_jobs) + len(page_jobs)
     done = 0
-    sizes: dict[str, int] = {}
-    for wave in jobs_by_wave:
-        for job, outcome in _execute(wave, executor, context, output, sizes):
-            done += 1
-            target = job.target
-            if isinstance(outcome, PipelineError):
-                report.failed.append((target, outcome))
-                manifest.targets.pop(target.path, None)
-                progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
-                continue
-            size, seconds = outcome
-            sizes[target.path] = size
-            manifest.targets[target.path] = {"key": target.key, "size": size}
-            report.built.append((target, seconds))
-            progress(f"[{done}/{total}] {target.path} ({seconds:.2f} s)")
+    pages = {(job.target.lang, job.target.slug): job for job in page_jobs}
+
+    def record(job: RenderJob, outcome: tuple[int, float] | PipelineError) -> None:
+        nonlocal done
+        done += 1
+        target = job.target
+        if isinstance(outcome, PipelineError):
+            report.failed.append((target, outcome))
+            manifest.targets.pop(target.path, None)
+            progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
+            return
+        size, seconds = outcome
+        manifest.targets[target.path] = {"key": target.key, "size": size}
+        report.built.append((target, seconds))
+        progress(f"[{done}/{total}] {target.path} ({seconds:.2f} s)")
+
+    for job, outcome in _execute(pdf_jobs, executor, context, output):
+        record(job, outcome)
+        page = pages.pop((job.target.lang, job.target.slug), None)
+        if page is not None:
+            if not isinstance(outcome, PipelineError):
+                page = dataclasses.replace(page, pdf_size=outcome[0])
+            record(page, _render_here(page, context, output))
+    for page in pages.values():  # pages whose brochure was already up to date
+        record(page, _render_here(page, context, output))
 
 
-def _with_size(job: RenderJob, sizes: Mapping[str, int]) -> RenderJob:
-    if job.target.fmt != "html":
-        return job
-    pdf = f"{job.target.lang}/{job.target.slug}.pdf"
-    if pdf in sizes:
-        return RenderJob(job.target, job.localized, job.ui_mo, sizes[pdf])
-    return job
+def _render_here(job: RenderJob, context: Any, output: Path) -> tuple[int, float] | PipelineError:
+    try:
+        return _render_in_worker(job, context, str(output))
+    except PipelineError as exc:
+        return exc
 
 
 def _execute(
-    wave: list[RenderJob],
+    jobs: list[RenderJob],
     executor: ProcessPoolExecutor | None,
     context: Any,
     output: Path,
-    sizes: Mapping[str, int],
 ) -> Iterator[tuple[RenderJob, tuple[int, float] | PipelineError]]:
-    ordered = sorted(wave, key=lambda job: -len(job.localized.texts) - (job.target.lang != "en"))
+    """Run ``jobs``, longest first, yielding each as it finishes."""
+    ordered = sorted(jobs, key=lambda job: -len(job.localized.texts) - (job.target.lang != "en"))
     if executor is None:
         for job in ordered:
-            job = _with_size(job, sizes)
-            try:
-                yield job, _render_in_worker(job, context, str(output))
-            except PipelineError as exc:
-                yield job, exc
+            yield job, _render_here(job, context, output)
         return
-    pending: dict[Future[tuple[int, float]], RenderJob] = {}
-    for job in ordered:
-        job = _with_size(job, sizes)
-        pending[executor.submit(_render_in_worker, job, context, str(output))] = job
+    pending: dict[Future[tuple[int, float]], RenderJob] = {
+        executor.submit(_render_in_worker, job, context, str(output)): job for job in ordered
+    }
     while pending:
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in finished:

@@ -103,8 +103,8 @@ class Plan:
     published: dict[str, list[str]]
     """Slug -> languages published, source language first."""
     context: RenderContext
-    render: list[list[RenderJob]] = field(default_factory=list)
-    """Waves of stale targets: PDFs, then pages."""
+    pdf_jobs: list[RenderJob] = field(default_factory=list)
+    page_jobs: list[RenderJob] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -241,8 +241,7 @@ def make_plan(
     manifest.gates = {k: v for k, v in manifest.gates.items() if k in live}
 
     plan = Plan(project, inputs, published, RenderContext(_empty_site(config), config.root))
-    pdf_jobs: list[tuple[Target, str, str]] = []
-    html_jobs: list[tuple[Target, str, str]] = []
+    stale: dict[str, list[tuple[Target, str, str]]] = {"pdf": [], "html": []}
     for path, slug in slugs.items():
         langs = [lang for lang in published[slug] if lang in requested]
         if options.pseudo:
@@ -255,20 +254,17 @@ def make_plan(
             )  # fmt: skip
             pdf = Target(slug, lang, "pdf", _sha("pdf", base, inputs.fonts))
             html = Target(slug, lang, "html", _sha("html", base, pdf.key, *published[slug]))
-            for target, jobs in ((pdf, pdf_jobs), (html, html_jobs)):
+            for target in (pdf, html):
                 if _is_current(config, manifest, target):
                     report.skipped.append(target)
                 else:
-                    jobs.append((target, path, lang))
-    if pdf_jobs or html_jobs:
+                    stale[target.fmt].append((target, path, lang))
+    if stale["pdf"] or stale["html"]:
         plan.context = RenderContext(
             _site(config, project, slugs, published, manifest), config.root
         )
-        plan.render = [
-            [_job(project, target, path, lang) for target, path, lang in wave]
-            for wave in (pdf_jobs, html_jobs)
-            if wave
-        ]
+        plan.pdf_jobs = [_job(project, *stale_target) for stale_target in stale["pdf"]]
+        plan.page_jobs = [_job(project, *stale_target) for stale_target in stale["html"]]
     return plan
 
 
