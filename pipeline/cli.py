@@ -171,7 +171,6 @@ def main(
         elif args.verb == "init":
             _print_changes(workspace.init(config, args.lang), out)
         elif args.verb == "update":
-            workspace.extract(config, jobs=args.jobs)
             _print_changes(workspace.update(config, args.lang, jobs=args.jobs), out)
         elif args.verb == "stats":
             rows = [s.as_dict() for s in workspace.stats(config, args.lang)]

@@ -7,6 +7,7 @@ this module reads the project, calls it, and writes what changed.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from pipeline.checks import Finding
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+_POT_DATE = re.compile(rb'^"POT-Creation-Date: ([^"\\]*)\\n"$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -116,19 +118,34 @@ def _parallel(
     return [change for changes in results for change in changes]
 
 
-def _extract_article(config: Config, path: Path) -> list[FileChange]:
+def _extract_article(config: Config, path: Path) -> tuple[Catalog, FileChange]:
+    """Write one article's POT; the template comes back dated as the file on disk says."""
     article = load_article(config, path)
     template = article_template(article, project=article.meta.publisher)
-    return [_write(config, config.pot_path(article.slug), template)]
+    pot_path = config.pot_path(article.slug)
+    change = _write(config, pot_path, template)
+    if change.action == "unchanged":
+        found = _POT_DATE.search(pot_path.read_bytes())
+        if found:
+            template.mime_headers = [("POT-Creation-Date", found.group(1).decode())]
+    return template, change
+
+
+def _extract_one(config: Config, path: Path) -> list[FileChange]:
+    return [_extract_article(config, path)[1]]
+
+
+def _write_ui_template(config: Config, metas: dict[Path, FrontMatter]) -> FileChange:
+    publisher = next(iter(metas.values())).publisher
+    ui = ui_template(template_files(config), project=publisher)
+    return _write(config, config.pot_path(UI_DOMAIN), ui)
 
 
 def extract(config: Config, *, jobs: int = 0) -> list[FileChange]:
     """Write ``locale/<domain>.pot`` for every article and for the templates."""
     metas = load_front_matters(config)
-    changes = _parallel(_extract_article, [(config, path) for path in metas], jobs)
-    publisher = next(iter(metas.values())).publisher
-    ui = ui_template(template_files(config), project=publisher)
-    changes.append(_write(config, config.pot_path(UI_DOMAIN), ui))
+    changes = _parallel(_extract_one, [(config, path) for path in metas], jobs)
+    changes.append(_write_ui_template(config, metas))
     return changes
 
 
@@ -160,9 +177,19 @@ def _extract_domains(config: Config) -> list[str]:
     return domains(config)
 
 
-def _update_domain(config: Config, domain: str, languages: list[str]) -> list[FileChange]:
-    template = _read_template(config, domain)
-    changes = []
+def _update_domain(
+    config: Config, domain: str, languages: list[str], source: Path | None
+) -> list[FileChange]:
+    """Extract an article (when ``source`` is given) and merge its template into each language.
+
+    Doing both in one task spares writing the template and reading it back.
+    """
+    changes: list[FileChange] = []
+    if source is not None:
+        template, change = _extract_article(config, source)
+        changes.append(change)
+    else:
+        template = _read_template(config, domain)
     for lang in languages:
         po_path = config.po_path(lang, domain)
         if po_path.exists():
@@ -177,11 +204,20 @@ def _update_domain(config: Config, domain: str, languages: list[str]) -> list[Fi
 def update(
     config: Config, languages: list[str] | None = None, *, jobs: int = 0
 ) -> list[FileChange]:
-    """Merge every template into every language's catalog, creating missing ones."""
+    """Extract every template and merge it into every language's catalog, creating missing ones.
+
+    A template whose article is gone is merged as it is on disk, so its
+    translations stay where they are until the template is removed.
+    """
     for lang in languages or ():
         parse_locale(lang)
     targets = list(languages or config.languages())
-    return _parallel(_update_domain, [(config, d, targets) for d in domains(config)], jobs)
+    metas = load_front_matters(config)
+    changes = [_write_ui_template(config, metas)]
+    sources = {meta.slug: path for path, meta in metas.items()}
+    names = sorted({*domains(config), *sources})
+    items = [(config, name, targets, sources.get(name)) for name in names]
+    return changes + _parallel(_update_domain, items, jobs)
 
 
 def load_translation(config: Config, lang: str, domain: str) -> Catalog | None:
