@@ -36,22 +36,19 @@ def main(argv: list[str]) -> int:
     plan = planning.make_plan(config, BuildOptions(force=True), Manifest(), report, lambda _: None)
     state: dict[str, Any] = {"pdf": Recorder(root=plan.context.root)}
     documents: list[dict[str, Any]] = []
-    for wave in plan.render:
-        for job in wave:
-            if job.target.fmt != "pdf":
-                continue
-            planning.render_target(job, plan.context, state)
-            document, base_url = recorded.pop()
-            name = job.target.path.replace("/", "__").removesuffix(".pdf") + ".html"
-            (out / name).write_text(document, encoding="utf-8")
-            documents.append(
-                {
-                    "html": name,
-                    "target": job.target.path,
-                    "base_url": base_url,
-                    "bytes": len(document.encode("utf-8")),
-                }
-            )
+    for job in plan.pdf_jobs:
+        planning.render_target(job, plan.context, state)
+        document, base_url = recorded.pop()
+        name = job.target.path.replace("/", "__").removesuffix(".pdf") + ".html"
+        (out / name).write_text(document, encoding="utf-8")
+        documents.append(
+            {
+                "html": name,
+                "target": job.target.path,
+                "base_url": base_url,
+                "bytes": len(document.encode("utf-8")),
+            }
+        )
     index = {"pdf_variant": PDF_VARIANT, "documents": documents}
     (out / "documents.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
     return 0

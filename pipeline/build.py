@@ -190,6 +190,13 @@ class Target:
     def path(self) -> str:
         return f"{self.lang}/{self.slug}.{self.fmt}"
 
+    @classmethod
+    def from_path(cls, path: str, key: str = "") -> Target:
+        """The target written at output path ``<lang>/<slug>.<fmt>``."""
+        lang, _, name = path.partition("/")
+        slug, _, fmt = name.rpartition(".")
+        return cls(slug, lang, fmt, key)
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -235,7 +242,10 @@ def build(
     manifest = Manifest() if options.force else Manifest.load(output)
     key = _unchanged_key(config, options, manifest)
     if key is not None and key == manifest.complete and _outputs_exist(config, manifest):
-        report.skipped = [_target_of(path, entry) for path, entry in manifest.targets.items()]
+        report.skipped = [
+            Target.from_path(path, str(entry.get("key", "")))
+            for path, entry in manifest.targets.items()
+        ]
     else:
         workers = options.jobs or os.cpu_count() or 1
         # Workers start importing the PDF engine now, while this process plans.
@@ -289,12 +299,6 @@ def _outputs_exist(config: Config, manifest: Manifest) -> bool:
     return bool(manifest.targets) and all(
         (config.output_path / path).is_file() for path in [*manifest.targets, *listings]
     )
-
-
-def _target_of(path: str, entry: Mapping[str, Any]) -> Target:
-    lang, _, name = path.partition("/")
-    slug, _, fmt = name.rpartition(".")
-    return Target(slug, lang, fmt, str(entry.get("key", "")))
 
 
 # --- rendering ------------------------------------------------------------------------------

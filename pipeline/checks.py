@@ -837,16 +837,6 @@ def applies(check: str, entry: Entry) -> bool:
     return check in FUZZY_CHECKS if entry.fuzzy else True
 
 
-def check_entry(entry: Entry, ctx: CheckContext) -> list[tuple[str, Severity, str]]:
-    """Every applicable check on one entry: (check, severity, message)."""
-    return [
-        (name, severity, message)
-        for name, function in CHECKS
-        if applies(name, entry)
-        for severity, message in function(entry, ctx)
-    ]
-
-
 def check_catalog(
     catalog: Catalog, *, lang: str, domain: str, path: str, context: CheckContext
 ) -> list[Finding]:

@@ -322,10 +322,10 @@ def _site(
         project.localized(path, lang) for path, slug in slugs.items() for lang in published[slug]
     ]
     sizes = {
-        (lang, slug): int(entry["size"])
+        (target.lang, target.slug): int(entry["size"])
         for relative, entry in manifest.targets.items()
-        if relative.endswith(".pdf")
-        for lang, _, slug in [_split_target(relative)]
+        for target in [Target.from_path(relative)]
+        if target.fmt == "pdf"
     }
     return make_site(
         editions,
@@ -334,11 +334,6 @@ def _site(
         pdf_sizes=sizes,
         paper=config.paper,
     )
-
-
-def _split_target(relative: str) -> tuple[str, str, str]:
-    lang, _, name = relative.partition("/")
-    return lang, "/", name.rsplit(".", 1)[0]
 
 
 # --- rendering (in workers) -----------------------------------------------------------------
