@@ -64,7 +64,7 @@ def remove_partial_files(output: Path) -> None:
 # --- fingerprints ---------------------------------------------------------------------------
 
 
-def _sha(*parts: bytes | str) -> str:
+def sha(*parts: bytes | str) -> str:
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode("utf-8") if isinstance(part, str) else part)
@@ -72,7 +72,7 @@ def _sha(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def _file_sha(path: Path) -> str:
+def _filesha(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
@@ -86,7 +86,7 @@ def code_fingerprint() -> str:
         for p in PACKAGE_DIR.rglob("*")
         if p.is_file() and p.suffix in {".py", ".html", ".css", ".svg", ".xml"}
     )
-    return _sha(__version__, *(f"{p.relative_to(PACKAGE_DIR)}:{_file_sha(p)}" for p in files))
+    return sha(__version__, *(f"{p.relative_to(PACKAGE_DIR)}:{_filesha(p)}" for p in files))
 
 
 def font_fingerprint(dirs: Iterable[Path] = FONT_DIRS) -> str:
@@ -98,7 +98,7 @@ def font_fingerprint(dirs: Iterable[Path] = FONT_DIRS) -> str:
                 with contextlib.suppress(OSError):
                     info = os.stat(os.path.join(folder, name))
                     entries.append(f"{folder}/{name}:{info.st_size}:{int(info.st_mtime)}")
-    return _sha(*sorted(entries))
+    return sha(*sorted(entries))
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,15 @@ class Inputs:
 
 
 def fingerprint(config: Config, languages: Iterable[str], slugs: Mapping[str, str]) -> Inputs:
-    sources = {config.relative(p): _file_sha(p) for p in config.articles()}
+    sources = {config.relative(p): _filesha(p) for p in config.articles()}
     catalogs = {
-        (lang, domain): _file_sha(config.po_path(lang, domain))
+        (lang, domain): _filesha(config.po_path(lang, domain))
         for lang in languages
         for domain in [*slugs.values(), "ui"]
     }
     # The source language may have a ui catalog too (to reword the templates' English).
     source_ui = config.po_path(config.source_language, "ui")
-    catalogs[(config.source_language, "ui")] = _file_sha(source_ui)
+    catalogs[(config.source_language, "ui")] = _filesha(source_ui)
     settings = json.dumps(
         {
             "source_language": config.source_language,
@@ -134,7 +134,7 @@ def fingerprint(config: Config, languages: Iterable[str], slugs: Mapping[str, st
         },
         sort_keys=True,
     )
-    return Inputs(sources, catalogs, code_fingerprint(), font_fingerprint(), _sha(settings))
+    return Inputs(sources, catalogs, code_fingerprint(), font_fingerprint(), sha(settings))
 
 
 # --- manifest -------------------------------------------------------------------------------
@@ -277,13 +277,13 @@ def _unchanged_key(config: Config, options: BuildOptions, manifest: Manifest) ->
     for path in config.articles():
         name = config.relative(path)
         cached = manifest.slugs.get(name)
-        if cached is None or cached[0] != _file_sha(path):
+        if cached is None or cached[0] != _filesha(path):
             return None
         slugs[name] = cached[1]
     if len(slugs) != len(manifest.slugs):
         return None
     inputs = fingerprint(config, config.languages(), slugs)
-    return _sha(
+    return sha(
         *sorted(f"{k}:{v}" for k, v in inputs.sources.items()),
         *sorted(f"{lang}/{domain}:{v}" for (lang, domain), v in inputs.catalogs.items()),
         inputs.code,

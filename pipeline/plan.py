@@ -28,6 +28,7 @@ from pipeline.build import (
     RenderJob,
     Target,
     fingerprint,
+    sha,
     write_atomic,
 )
 from pipeline.catalog import UI_DOMAIN, message_key
@@ -45,10 +46,6 @@ from pipeline.translate import (
     translate,
 )
 from pipeline.workspace import load_article, load_translation
-
-
-def _sha(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
 class Project:
@@ -179,39 +176,25 @@ def _finding_from(data: dict[str, Any]) -> Finding:
     )  # fmt: skip
 
 
-def make_plan(
-    config: Config,
-    options: BuildOptions,
+def _gate_all(
+    project: Project,
+    inputs: Inputs,
+    slugs: dict[str, str],
+    languages: list[str],
     manifest: Manifest,
     report: BuildReport,
-    progress: Progress,
-) -> Plan:
-    project = Project(config)
-    languages = config.languages()
-    requested = _requested_languages(config, options, languages)
+) -> dict[str, list[str]]:
+    """Gate every (article, language), from the manifest's cache where the inputs match.
 
-    slugs: dict[str, str] = {}
-    sources = {config.relative(p): p for p in config.articles()}
-    if not sources:
-        raise SourceError("no articles (*.md) found", config.relative(config.source_path))
-    for path, file in sources.items():
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
-        known = manifest.slugs.get(path)
-        if known and known[0] == digest:
-            slugs[path] = known[1]
-        else:
-            slugs[path] = project.article(path).slug
-            manifest.slugs[path] = [digest, slugs[path]]
-    for path in set(manifest.slugs) - set(sources):
-        del manifest.slugs[path]
-    inputs = fingerprint(config, languages, slugs)
-
+    Returns the languages published per slug, source language first; unpublishes the rest.
+    """
+    config = project.config
     published: dict[str, list[str]] = {}
     gate_keys: dict[tuple[str, str], str] = {}
     for path, slug in slugs.items():
         published[slug] = [config.source_language]
         for lang in languages:
-            key = _sha(
+            key = sha(
                 "gate", inputs.sources[path], inputs.catalogs[(lang, slug)],
                 inputs.catalogs[(lang, UI_DOMAIN)], inputs.code, inputs.config, inputs.fonts,
             )  # fmt: skip
@@ -239,6 +222,37 @@ def make_plan(
                 _unpublish(config, manifest, report, slug, lang)
     live = set(gate_keys.values())
     manifest.gates = {k: v for k, v in manifest.gates.items() if k in live}
+    return published
+
+
+def make_plan(
+    config: Config,
+    options: BuildOptions,
+    manifest: Manifest,
+    report: BuildReport,
+    progress: Progress,
+) -> Plan:
+    project = Project(config)
+    languages = config.languages()
+    requested = _requested_languages(config, options, languages)
+
+    slugs: dict[str, str] = {}
+    sources = {config.relative(p): p for p in config.articles()}
+    if not sources:
+        raise SourceError("no articles (*.md) found", config.relative(config.source_path))
+    for path, file in sources.items():
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        known = manifest.slugs.get(path)
+        if known and known[0] == digest:
+            slugs[path] = known[1]
+        else:
+            slugs[path] = project.article(path).slug
+            manifest.slugs[path] = [digest, slugs[path]]
+    for path in set(manifest.slugs) - set(sources):
+        del manifest.slugs[path]
+    inputs = fingerprint(config, languages, slugs)
+
+    published = _gate_all(project, inputs, slugs, languages, manifest, report)
 
     plan = Plan(project, inputs, published, RenderContext(_empty_site(config), config.root))
     stale: dict[str, list[tuple[Target, str, str]]] = {"pdf": [], "html": []}
@@ -248,12 +262,12 @@ def make_plan(
             langs += [lang for lang in PSEUDO_LOCALES if lang in requested or not options.languages]
         for lang in langs:
             ui_hash = inputs.catalogs.get((lang, UI_DOMAIN), "")
-            base = _sha(
+            base = sha(
                 inputs.sources[path], inputs.catalogs.get((lang, slug), ""), ui_hash,
                 inputs.code, inputs.config, lang,
             )  # fmt: skip
-            pdf = Target(slug, lang, "pdf", _sha("pdf", base, inputs.fonts))
-            html = Target(slug, lang, "html", _sha("html", base, pdf.key, *published[slug]))
+            pdf = Target(slug, lang, "pdf", sha("pdf", base, inputs.fonts))
+            html = Target(slug, lang, "html", sha("html", base, pdf.key, *published[slug]))
             for target in (pdf, html):
                 if _is_current(config, manifest, target):
                     report.skipped.append(target)
@@ -389,7 +403,7 @@ def finish(
         for lang, slug in built
     )
     source_ui_hash = plan.inputs.catalogs.get((config.source_language, UI_DOMAIN), "")
-    key = _sha("site", plan.inputs.code, plan.inputs.config, source_ui_hash, *listing)
+    key = sha("site", plan.inputs.code, plan.inputs.config, source_ui_hash, *listing)
     output = config.output_path
     listings = [INDEX_PATH, SITEMAP_PATH] if config.site_url else [INDEX_PATH]
     if key == manifest.site and all((output / name).exists() for name in listings):
