@@ -69,7 +69,8 @@ class Project:
             article = self.article(path)
             source = self.config.source_language
             if lang in PSEUDO_LOCALES:
-                localized = pseudo_localize(article, lang, source_lang=source)
+                keep = self.config.do_not_translate
+                localized = pseudo_localize(article, lang, source_lang=source, keep=keep)
             else:
                 catalog = None if lang == source else self.catalog(lang, article.slug)
                 localized = translate(article, catalog, lang, source_lang=source)
@@ -110,6 +111,8 @@ class RenderContext:
 
     site: Site
     root: Path
+    keep: tuple[str, ...] = ()
+    """Do-not-translate terms, which pseudo-locales leave as they are."""
 
 
 def _critical_keys(article: Article) -> set[tuple[str, str | None]]:
@@ -274,9 +277,8 @@ def make_plan(
                 else:
                     stale[target.fmt].append((target, path, lang))
     if stale["pdf"] or stale["html"]:
-        plan.context = RenderContext(
-            _site(config, project, slugs, published, manifest), config.root
-        )
+        site = _site(config, project, slugs, published, manifest)
+        plan.context = RenderContext(site, config.root, config.do_not_translate)
         plan.pdf_jobs = [_job(project, *stale_target) for stale_target in stale["pdf"]]
         plan.page_jobs = [_job(project, *stale_target) for stale_target in stale["html"]]
     return plan
@@ -353,11 +355,13 @@ def _site(
 # --- rendering (in workers) -----------------------------------------------------------------
 
 
-def _translations(lang: str, ui_mo: bytes, state: dict[str, Any]) -> Any:
+def _translations(
+    lang: str, ui_mo: bytes, state: dict[str, Any], keep: tuple[str, ...] = ()
+) -> Any:
     cache: dict[tuple[str, bytes], Any] = state.setdefault("translations", {})
     if (lang, ui_mo) not in cache:
         if lang in PSEUDO_LOCALES:
-            cache[(lang, ui_mo)] = PseudoTranslations(lang)
+            cache[(lang, ui_mo)] = PseudoTranslations(lang, keep)
         elif ui_mo:
             cache[(lang, ui_mo)] = Translations(fp=io.BytesIO(ui_mo))
         else:
@@ -368,7 +372,7 @@ def _translations(lang: str, ui_mo: bytes, state: dict[str, Any]) -> Any:
 def render_target(job: RenderJob, context: RenderContext, state: dict[str, Any]) -> bytes:
     """Render one target's bytes; ``state`` keeps per-process caches (fonts, CSS)."""
     target = job.target
-    translations = _translations(target.lang, job.ui_mo, state)
+    translations = _translations(target.lang, job.ui_mo, state, context.keep)
     site = context.site
     if job.pdf_size is not None:
         sizes = {**site.pdf_sizes, (target.lang, target.slug): job.pdf_size}

@@ -8,9 +8,10 @@ always come from the source (see :func:`pipeline.markdown.render_inline`).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel import Locale
@@ -139,9 +140,12 @@ def translate(
     return localize(article, lang, usable_translations(catalog, reject), source_lang=source_lang)
 
 
-def pseudo_localize(article: Article, lang: str, *, source_lang: str) -> LocalizedArticle:
+def pseudo_localize(
+    article: Article, lang: str, *, source_lang: str, keep: Sequence[str] = ()
+) -> LocalizedArticle:
+    """``keep``: terms left as they are (the project's do-not-translate list)."""
     transform = PSEUDO_TRANSFORMS[lang]
-    translations = {unit.key: transform(unit.msgid) for unit in article.units()}
+    translations = {unit.key: transform(unit.msgid, keep) for unit in article.units()}
     return localize(article, lang, translations, source_lang=source_lang)
 
 
@@ -180,10 +184,19 @@ _WORD = re.compile(r"[^\W\d_]+")
 _RLO, _PDF, _RLM = "\u202e", "\u202c", "\u200f"
 
 
-def _map_unprotected(text: str, function: Callable[[str], str]) -> str:
+@functools.lru_cache(maxsize=16)
+def _protected(keep: tuple[str, ...]) -> re.Pattern[str]:
+    if not keep:
+        return _PROTECTED
+    # re.escape escapes spaces too, so multi-word terms survive the verbose pattern.
+    terms = "|".join(re.escape(term) for term in sorted(keep, key=len, reverse=True))
+    return re.compile(rf"{_PROTECTED.pattern}| \b(?:{terms})\b", _PROTECTED.flags)
+
+
+def _map_unprotected(text: str, function: Callable[[str], str], keep: Sequence[str] = ()) -> str:
     parts: list[str] = []
     position = 0
-    for match in _PROTECTED.finditer(text):
+    for match in _protected(tuple(keep)).finditer(text):
         parts.append(function(text[position : match.start()]))
         parts.append(match.group(0))
         position = match.end()
@@ -191,22 +204,22 @@ def _map_unprotected(text: str, function: Callable[[str], str]) -> str:
     return "".join(parts)
 
 
-def pseudo_accented(text: str) -> str:
+def pseudo_accented(text: str, keep: Sequence[str] = ()) -> str:
     """en-XA: accented letters, about 40% longer, in ⟦ ⟧ so truncation shows."""
-    accented = _map_unprotected(text, lambda s: s.translate(_ACCENTS))
+    accented = _map_unprotected(text, lambda s: s.translate(_ACCENTS), keep)
     extra = max(1, round(len(text) * 0.4) - 3)
     padding = (_PADDING * (extra // len(_PADDING) + 1))[:extra].strip()
     return f"⟦{accented} {padding}⟧"
 
 
-def pseudo_bidi(text: str) -> str:
+def pseudo_bidi(text: str, keep: Sequence[str] = ()) -> str:
     """ar-XB: every word forced right-to-left, as Android's pseudo-bidi locale does."""
     return _map_unprotected(
-        text, lambda s: _WORD.sub(lambda m: f"{_RLM}{_RLO}{m.group(0)}{_PDF}{_RLM}", s)
+        text, lambda s: _WORD.sub(lambda m: f"{_RLM}{_RLO}{m.group(0)}{_PDF}{_RLM}", s), keep
     )
 
 
-PSEUDO_TRANSFORMS: dict[str, Callable[[str], str]] = {
+PSEUDO_TRANSFORMS: dict[str, Callable[[str, Sequence[str]], str]] = {
     "en-XA": pseudo_accented,
     "ar-XB": pseudo_bidi,
 }
@@ -224,15 +237,16 @@ def display_name(lang: str) -> str:
 class PseudoTranslations(Translations):
     """Template strings pseudo-translated on the fly, placeholders kept."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, keep: Sequence[str] = ()):
         super().__init__()
         self._transform = PSEUDO_TRANSFORMS[lang]
+        self._keep = tuple(keep)
 
     def gettext(self, message: str) -> str:
-        return self._transform(message)
+        return self._transform(message, self._keep)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._transform(singular if n == 1 else plural)
+        return self._transform(singular if n == 1 else plural, self._keep)
 
     def ugettext(self, message: str) -> str:
         return self.gettext(message)

@@ -258,3 +258,14 @@ def test_text_direction(lang: str, direction: str) -> None:
 
 def test_pseudo_locales_listed() -> None:
     assert PSEUDO_LOCALES == ("en-XA", "ar-XB")
+
+
+@pytest.mark.parametrize("transform", [pseudo_accented, pseudo_bidi])
+def test_pseudo_keeps_do_not_translate_terms(transform: Callable[..., str]) -> None:
+    keep = ("MedTravellers", "New Delhi", "PDF")
+    text = "MedTravellers in New Delhi: download the PDF"
+    result = transform(text, keep)
+    for term in keep:
+        assert term in result
+    assert "download the" not in result  # everything else is still pseudo-translated
+    assert "New Delhi" not in transform(text)  # and the terms too, when nothing is kept
