@@ -1,32 +1,42 @@
 # The two commands of the README: `make build` and `make test`.
 # Both work on a fresh Debian 12 machine as root; they install what they need first.
+# Python packages come from uv.lock only (exact versions and hashes); `make lock` renews it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 	fonts-noto-core fonts-noto-cjk fonts-dejavu-core gettext
 TEST_APT_PACKAGES := poppler-utils chromium
 BENCH_APT_PACKAGES := po4a
 
-.PHONY: build test bench lint system-deps test-system-deps venv clean
+.PHONY: build test bench lint lock system-deps test-system-deps git-config clean
 
-build: system-deps $(BIN)/.installed
+build: system-deps $(BIN)/.installed git-config
 	$(BIN)/pipeline build
 
-test: system-deps test-system-deps $(BIN)/.installed-test
+test: system-deps test-system-deps $(BIN)/.installed-test git-config
+	$(UV) lock --check --offline
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: system-deps $(BIN)/.installed-test
+bench: system-deps $(BIN)/.installed-bench
 	$(SUDO) sh -c 'dpkg -s $(BENCH_APT_PACKAGES) >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_APT_PACKAGES)'
-	$(BIN)/pip install -q mdpo
 	$(BIN)/python -m benchmarks
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Re-resolve every dependency within the ranges of pyproject.toml and write uv.lock.
+# `make lock ARGS=--upgrade-package=babel` moves one package; `ARGS=--upgrade` moves all.
+lock: $(UV)
+	$(UV) lock $(ARGS)
+	$(UV) pip compile requirements/uv.in --generate-hashes --universal --python-version 3.11 \
+		--custom-compile-command "make lock" -q -o requirements/uv.txt
 
 system-deps:
 	@$(SUDO) sh -c 'dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); }'
@@ -34,17 +44,31 @@ system-deps:
 test-system-deps:
 	@$(SUDO) sh -c 'dpkg -s $(TEST_APT_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); }'
 
+# The PO merge driver of .gitattributes, for this clone only.
+git-config: $(BIN)/.installed
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config merge.pipeline-po.name "pipeline: merge PO files message by message" && \
+		git config merge.pipeline-po.driver "$(CURDIR)/$(BIN)/pipeline merge-po %O %A %B %P"; \
+	fi
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
-$(BIN)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(UV): requirements/uv.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/uv.txt
 	touch $@
 
-$(BIN)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(BIN)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact -q
+	touch $@
+
+$(BIN)/.installed-test: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact -q --extra test
 	touch $(BIN)/.installed $@
+
+$(BIN)/.installed-bench: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact -q --extra test --extra bench
+	touch $(BIN)/.installed $(BIN)/.installed-test $@
 
 clean:
 	rm -rf output/* $(VENV)

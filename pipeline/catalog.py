@@ -1,13 +1,12 @@
 """The gettext life cycle: templates from articles and templates, init, update, stats.
 
-Pure functions build :class:`babel.messages.catalog.Catalog` objects and PO
-text; :func:`write_if_changed` is the one place that touches disk, and it
-leaves a file alone when nothing but its dates would change.
+Pure functions build :class:`babel.messages.catalog.Catalog` objects and
+their headers; :mod:`pipeline.pofile` turns them into text and is the one
+place that touches disk.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -18,19 +17,16 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
-from babel.messages.pofile import PoFileError, normalize, read_po, unescape, write_po
 
 from pipeline.article import Article
-from pipeline.errors import CatalogError
 from pipeline.markdown import plain_text
-from pipeline.project import parse_locale, to_gettext
+from pipeline.plurals import cldr_plural_forms
+from pipeline.pofile import Header, with_fields
+from pipeline.project import parse_locale
 
 UI_DOMAIN = "ui"
-PO_WIDTH = 76
 FUZZY_THRESHOLD = 0.6
 """Least word-level similarity for an old translation to be offered, fuzzy, for a changed string."""
-
-_DATE_HEADER = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', re.MULTILINE)
 
 
 def build_date() -> datetime:
@@ -112,159 +108,53 @@ def _dedupe_comments(catalog: Catalog) -> Catalog:
     return catalog
 
 
-# --- reading and writing --------------------------------------------------------------------
-
-
-_PO_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_PO_KEYWORD = re.compile(
-    r"^(?:#~\s*)?(?:#\|\s*)?(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)?\s*(.*)$"
-)
-
-
-def _check_strings(data: bytes, name: str) -> None:
-    """Reject what Babel's lenient reader would quietly mangle: a string not properly quoted."""
-    for number, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
-        line = raw.strip()
-        if not line or (line.startswith("#") and not line.startswith(("#~", "#|"))):
-            continue
-        match = _PO_KEYWORD.match(line)
-        rest = match.group(2) if match else line
-        if match and not match.group(1) and not rest.startswith('"'):
-            if line.startswith(("#~", "#|")) and not rest:
-                continue
-            raise CatalogError(f"unexpected text {line[:40]!r}", name, number)
-        if not _PO_STRING.fullmatch(rest.strip()):
-            raise CatalogError(f"malformed string {rest[:40]!r}: unterminated quote?", name, number)
-
-
-def _restore_previous(catalog: Catalog) -> Catalog:
-    """Babel writes ``#| msgid`` but reads it back as a comment; make it ``previous_id`` again."""
-    for message in [*catalog, *catalog.obsolete.values()]:
-        previous = [c for c in message.user_comments if c.startswith("|")]
-        if not previous:
-            continue
-        message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
-        parts: dict[str, list[str]] = {}
-        field = ""
-        for comment in previous:
-            text = comment[1:].strip()
-            keyword, _, rest = text.partition(" ")
-            if keyword in ("msgid", "msgid_plural", "msgctxt"):
-                field, text = keyword, rest
-            parts.setdefault(field, []).append(unescape(text))
-        ids = ["".join(parts.get("msgid", []))]
-        if "msgid_plural" in parts:
-            ids.append("".join(parts["msgid_plural"]))
-        message.previous_id = ids
-    return catalog
-
-
-def read_catalog(text: bytes | str, name: str, *, locale: str | None = None) -> Catalog:
-    """Parse PO/POT text; a syntax error becomes a :class:`CatalogError` with file and line."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        _check_strings(data, name)
-        catalog = read_po(
-            io.BytesIO(data), locale=to_gettext(locale) if locale else None, abort_invalid=True
-        )
-    except PoFileError as exc:
-        message = re.sub(r" on \d+$", "", str(exc.args[0]) if exc.args else "syntax error")
-        raise CatalogError(message, name, exc.lineno + 1) from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CatalogError(f"cannot read catalog: {exc}", name) from None
-    return _restore_previous(catalog)
-
-
-def load_catalog(path: Path, name: str, *, locale: str | None = None) -> Catalog:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError("file not found", name) from None
-    return read_catalog(data, name, locale=locale)
-
-
-AUTO_FORMAT_FLAGS = frozenset({"python-format", "python-brace-format"})
-
-
-def po_bytes(catalog: Catalog, *, format_flags: bool = True) -> bytes:
-    """PO text of ``catalog``, wrapped and ordered stably.
-
-    Babel flags any msgid that looks like a format string; article text never
-    is one ("80% reported" is not ``% r``), so article domains are written
-    with ``format_flags=False`` and msgfmt does not hold translators to it.
-    """
-    if not format_flags:
-        for message in catalog:
-            message.flags -= AUTO_FORMAT_FLAGS
-        for message in catalog.obsolete.values():
-            message.flags -= AUTO_FORMAT_FLAGS
-    buffer = io.BytesIO()
-    write_po(
-        buffer,
-        catalog,
-        width=PO_WIDTH,
-        sort_output=False,
-        sort_by_file=False,
-        ignore_obsolete=False,
-        include_previous=False,
-    )
-    return _with_previous(buffer.getvalue().decode("utf-8"), catalog).encode("utf-8")
-
-
-def _with_previous(text: str, catalog: Catalog) -> str:
-    """Insert ``#| msgid`` lines, which Babel's writer breaks for long msgids.
-
-    Babel wraps the previous msgid as prose (``TextWrapper``), splitting quoted
-    strings across lines; this writes it as a PO string with a ``#| `` prefix.
-    """
-    for message in catalog:
-        if not message.id or not message.previous_id:
-            continue
-        anchor = "\n"
-        if message.context is not None:
-            anchor += f"msgctxt {normalize(message.context, width=PO_WIDTH)}\n"
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        anchor += f"msgid {normalize(msgid, width=PO_WIDTH)}\n"
-        position = text.find(anchor)
-        if position < 0:
-            continue
-        lines = [f"#| msgid {normalize(message.previous_id[0], prefix='#| ', width=PO_WIDTH)}"]
-        if len(message.previous_id) > 1:
-            plural = normalize(message.previous_id[1], prefix="#| ", width=PO_WIDTH)
-            lines.append(f"#| msgid_plural {plural}")
-        text = text[: position + 1] + "\n".join(lines) + text[position:]
-    return text
-
-
-def _without_dates(data: bytes) -> bytes:
-    return _DATE_HEADER.sub(b"", data)
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` unless the file already says the same apart from its date headers."""
-    try:
-        if _without_dates(path.read_bytes()) == _without_dates(data):
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-    return True
-
-
 # --- init and update ------------------------------------------------------------------------
 
 
 def init_catalog(template: Catalog, lang: str, *, date: datetime | None = None) -> Catalog:
-    """A new, empty translation of ``template`` with CLDR's headers for ``lang``."""
-    catalog = read_catalog(po_bytes(template), "<template>", locale=lang)
-    catalog.locale = parse_locale(lang)
-    catalog.revision_date = date or build_date()
-    catalog.fuzzy = False
-    catalog.language_team = f"{catalog.locale.get_display_name('en')} <>"
+    """A new, empty translation of ``template`` for ``lang``."""
+    locale = parse_locale(lang)
+    catalog = Catalog(
+        locale=locale,
+        project=template.project,
+        version=template.version,
+        msgid_bugs_address=template.msgid_bugs_address,
+        creation_date=template.creation_date,
+        revision_date=date or build_date(),
+        language_team=f"{locale.get_display_name('en')} <>",
+        header_comment=template.header_comment,
+        charset="utf-8",
+        fuzzy=False,
+    )
+    nplurals = cldr_plural_forms(locale).nplurals
+    for message in template:
+        if not message.id:
+            continue
+        copy = message.clone()
+        copy.string = ("",) * nplurals if isinstance(message.id, tuple | list) else ""
+        copy.flags -= {"fuzzy"}
+        catalog[copy.id] = copy
     return catalog
+
+
+def template_header(template: Catalog) -> Header:
+    """The header of a POT: Babel's fields for it, less its ``Generated-By``."""
+    return [(k, v.rstrip("\n")) for k, v in template.mime_headers if k != "Generated-By"]
+
+
+def init_header(catalog: Catalog) -> Header:
+    """The header of a new translation: CLDR's plural forms for its language."""
+    header = template_header(catalog)
+    if catalog.locale is not None:
+        header = with_fields(header, [("Plural-Forms", cldr_plural_forms(catalog.locale).header)])
+    return header
+
+
+def update_header(existing: Header, template: Catalog) -> Header:
+    """A translation's header after ``update``: as the translator left it, with the template's
+    date. Like ``msgmerge``, nothing else is touched."""
+    date = dict(template_header(template))["POT-Creation-Date"]
+    return with_fields(existing, [("POT-Creation-Date", date)])
 
 
 def similarity(old: str, new: str) -> float:

@@ -23,15 +23,23 @@ from pipeline.catalog import (
     article_template,
     catalog_stats,
     init_catalog,
-    load_catalog,
+    init_header,
     merge,
-    po_bytes,
-    read_catalog,
+    template_header,
     ui_template,
-    write_if_changed,
+    update_header,
 )
 from pipeline.errors import SourceError
 from pipeline.markdown import parse_article, parse_front_matter, split_front_matter
+from pipeline.pofile import (
+    Header,
+    load_catalog,
+    po_bytes,
+    read_catalog,
+    read_header,
+    with_fields,
+    write_if_changed,
+)
 from pipeline.project import Config, parse_locale
 
 if TYPE_CHECKING:
@@ -92,13 +100,21 @@ def load_articles(config: Config) -> list[Article]:
     return [load_article(config, path) for path in load_front_matters(config)]
 
 
-def template_files(config: Config) -> list[tuple[Path, str]]:
-    return [(path, config.relative(path)) for path in sorted(TEMPLATES_DIR.glob("*.html"))]
+def template_files() -> list[tuple[Path, str]]:
+    """The package's templates, each with the name its references give it.
+
+    References name a template by its place in the package's source tree
+    (``pipeline/templates/page.html``), wherever the package is installed, so
+    a catalog never carries a path of one machine.
+    """
+    return [
+        (path, f"pipeline/templates/{path.name}") for path in sorted(TEMPLATES_DIR.glob("*.html"))
+    ]
 
 
-def _write(config: Config, path: Path, catalog: Catalog) -> FileChange:
+def _write(config: Config, path: Path, catalog: Catalog, header: Header) -> FileChange:
     existed = path.exists()
-    data = po_bytes(catalog, format_flags=path.stem == UI_DOMAIN)
+    data = po_bytes(catalog, header, format_flags=path.stem == UI_DOMAIN)
     changed = write_if_changed(path, data)
     action = "unchanged" if not changed else ("updated" if existed else "created")
     return FileChange(config.relative(path), action)
@@ -123,12 +139,18 @@ def _extract_article(config: Config, path: Path) -> tuple[Catalog, FileChange]:
     article = load_article(config, path)
     template = article_template(article, project=article.meta.publisher)
     pot_path = config.pot_path(article.slug)
-    change = _write(config, pot_path, template)
+    change = _write_template(config, pot_path, template)
     if change.action == "unchanged":
         found = _POT_DATE.search(pot_path.read_bytes())
         if found:
             template.mime_headers = [("POT-Creation-Date", found.group(1).decode())]
     return template, change
+
+
+def _write_template(config: Config, path: Path, template: Catalog) -> FileChange:
+    """Write a POT; fields a tool or a person added to its header stay."""
+    existing = read_header(path.read_bytes()) if path.exists() else []
+    return _write(config, path, template, with_fields(existing, template_header(template)))
 
 
 def _extract_one(config: Config, path: Path) -> list[FileChange]:
@@ -137,8 +159,8 @@ def _extract_one(config: Config, path: Path) -> list[FileChange]:
 
 def _write_ui_template(config: Config, metas: dict[Path, FrontMatter]) -> FileChange:
     publisher = next(iter(metas.values())).publisher
-    ui = ui_template(template_files(config), project=publisher)
-    return _write(config, config.pot_path(UI_DOMAIN), ui)
+    ui = ui_template(template_files(), project=publisher)
+    return _write_template(config, config.pot_path(UI_DOMAIN), ui)
 
 
 def extract(config: Config, *, jobs: int = 0) -> list[FileChange]:
@@ -168,7 +190,7 @@ def init(config: Config, lang: str) -> list[FileChange]:
             changes.append(FileChange(config.relative(po_path), "exists"))
             continue
         catalog = init_catalog(_read_template(config, domain), lang)
-        changes.append(_write(config, po_path, catalog))
+        changes.append(_write(config, po_path, catalog, init_header(catalog)))
     return changes
 
 
@@ -193,11 +215,14 @@ def _update_domain(
     for lang in languages:
         po_path = config.po_path(lang, domain)
         if po_path.exists():
-            catalog = load_catalog(po_path, config.relative(po_path), locale=lang)
+            data = po_path.read_bytes()
+            catalog = read_catalog(data, config.relative(po_path), locale=lang)
             merged = merge(catalog, template)
+            header = update_header(read_header(data), template)
         else:
             merged = init_catalog(template, lang)
-        changes.append(_write(config, po_path, merged))
+            header = init_header(merged)
+        changes.append(_write(config, po_path, merged, header))
     return changes
 
 

@@ -16,12 +16,10 @@ from pipeline.catalog import (
     catalog_stats,
     init_catalog,
     merge,
-    po_bytes,
-    read_catalog,
     similarity,
-    write_if_changed,
 )
 from pipeline.errors import CatalogError
+from pipeline.pofile import po_bytes, read_catalog, write_if_changed
 from pipeline.markdown import parse_article
 
 DATE = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)

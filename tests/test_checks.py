@@ -7,7 +7,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from helpers import msgfmt_check, msgid_lines
 
-from pipeline.catalog import load_catalog
+from pipeline.pofile import load_catalog
 from pipeline.checks import (
     CHECKS,
     FONT_STACKS,

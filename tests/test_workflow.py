@@ -142,7 +142,10 @@ def test_extract_writes_article_and_ui_templates(project: Path) -> None:
 def test_init_creates_french_catalogs(translated: Path) -> None:
     po = polib.pofile(str(translated / PO))
     assert po.metadata["Language"] == "fr"
-    assert "nplurals=2" in po.metadata["Plural-Forms"]
+    # CLDR 46 (Babel 2.19, as locked): French "many" (un million de ...) is a third form.
+    assert po.metadata["Plural-Forms"] == (
+        "nplurals=3; plural=((!(n == 0) && n % 1000000 == 0) ? 1 : (n >= 0 && n <= 1) ? 0 : 2);"
+    )
     assert {e.msgid: e.msgstr for e in po} == FRENCH
     assert (translated / "locale/fr/LC_MESSAGES/ui.po").is_file()
     code, out, _ = cli("init", "fr")
