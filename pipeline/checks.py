@@ -43,6 +43,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from pipeline.catalog import message_key
 from pipeline.errors import ConfigError
 from pipeline.markdown import inline_structure, inline_tokens, plain_text
+from pipeline.plurals import cldr_plural_forms, parse_plural_forms
 from pipeline.project import parse_locale, to_bcp47
 
 if TYPE_CHECKING:
@@ -837,6 +838,25 @@ def applies(check: str, entry: Entry) -> bool:
     return check in FUZZY_CHECKS if entry.fuzzy else True
 
 
+def check_plural_forms(catalog: Catalog, context: CheckContext) -> list[Problem]:
+    """The header's Plural-Forms against CLDR's rule for the language (compared on integers)."""
+    declared = catalog.plural_forms
+    try:
+        forms = parse_plural_forms(declared)
+    except ValueError as exc:
+        return [("error", f"Plural-Forms: {exc}")]
+    expected = cldr_plural_forms(context.locale)
+    if forms.same_as(expected):
+        return []
+    return [
+        (
+            "warning",
+            f"Plural-Forms {forms.header!r} differs from CLDR's rule for {context.lang}: "
+            f"{expected.header!r}",
+        )
+    ]
+
+
 def check_catalog(
     catalog: Catalog, *, lang: str, domain: str, path: str, context: CheckContext
 ) -> list[Finding]:
@@ -845,7 +865,10 @@ def check_catalog(
     A check that cannot run here (no fontconfig) is reported once, as an error at
     line 1, and not tried again on this catalog.
     """
-    findings: list[Finding] = []
+    findings: list[Finding] = [
+        Finding("plural-forms", severity, text, "", lang, domain, path, 1)
+        for severity, text in check_plural_forms(catalog, context)
+    ]
     unavailable: set[str] = set()
     for message in catalog:
         if not message.id:

@@ -49,6 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
     check.add_argument("--json", action="store_true", help="print findings as a JSON array")
+    merge_po = verbs.add_parser(
+        "merge-po",
+        help="git merge driver: merge two versions of a PO file message by message",
+        description="Three-way merge of PO files for git (see .gitattributes): writes the "
+        "result into OURS; exit 0 when merged cleanly, 1 when both sides changed one "
+        "message differently (kept fuzzy with both texts).",
+    )
+    merge_po.add_argument("base", metavar="BASE", help="the common ancestor (git's %%O)")
+    merge_po.add_argument("ours", metavar="OURS", help="our version, overwritten (git's %%A)")
+    merge_po.add_argument("theirs", metavar="THEIRS", help="their version (git's %%B)")
+    merge_po.add_argument("path", metavar="PATH", nargs="?", help="the file's name (git's %%P)")
     build = verbs.add_parser("build", help="build pages and PDF brochures into output/")
     build.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
     build.add_argument(
@@ -154,6 +165,21 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     return 0 if report.ok else 1
 
 
+def _merge_po(args: argparse.Namespace, err: TextIO) -> int:
+    from pathlib import Path
+
+    from pipeline.pomerge import merge_po
+
+    name = args.path or args.ours
+    paths = [Path(args.base), Path(args.ours), Path(args.theirs)]
+    base, ours, theirs = (path.read_bytes() for path in paths)
+    result = merge_po(base, ours, theirs, name=name)
+    paths[1].write_bytes(result.data)
+    for conflict in result.conflicts:
+        print(f"pipeline: conflict: {name}: both sides changed {conflict!r}", file=err)
+    return 1 if result.conflicts else 0
+
+
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -161,6 +187,8 @@ def main(
     err = stderr or sys.stderr
     args = _parser().parse_args(argv)
     try:
+        if args.verb == "merge-po":
+            return _merge_po(args, err)
         config = load_config()
         if args.verb == "build":
             return _build(config, args, out, err)

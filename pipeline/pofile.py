@@ -104,7 +104,30 @@ def read_catalog(text: bytes | str, name: str, *, locale: str | None = None) -> 
         raise CatalogError(message, name, exc.lineno + 1) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"cannot read catalog: {exc}", name) from None
+    _check_plural_counts(data, catalog.num_plurals, name)
     return _restore_previous(catalog)
+
+
+def _check_plural_counts(data: bytes, nplurals: int, name: str) -> None:
+    """Every plural entry has one ``msgstr[N]`` per form of the header, as msgfmt requires.
+
+    Babel fills a missing form with an empty string without a word.
+    """
+    plural_line = 0
+    forms = 0
+    for number, line in enumerate([*data.splitlines(), b""], 1):
+        if line.startswith(b"msgid_plural"):
+            plural_line, forms = number - 1, 0
+        elif line.startswith(b"msgstr["):
+            forms += 1
+        elif plural_line and not line.strip():
+            if forms != nplurals:
+                raise CatalogError(
+                    f"{forms} msgstr[] forms, but the header's Plural-Forms has {nplurals}",
+                    name,
+                    plural_line,
+                )
+            plural_line = 0
 
 
 def load_catalog(path: Path, name: str, *, locale: str | None = None) -> Catalog:

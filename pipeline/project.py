@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,14 +54,22 @@ class Config:
         return sorted(self.source_path.glob("*.md"))
 
     def languages(self) -> list[str]:
-        """Target languages: every ``locale/<lang>/LC_MESSAGES`` folder, as BCP 47 tags."""
+        """Target languages: every ``locale/<lang>/LC_MESSAGES`` folder, as BCP 47 tags.
+
+        A folder whose name is not the gettext spelling of a language the
+        project can publish (``fr_FR@evil``, ``en_XA``, ``pt_br``) is an error.
+        """
         if not self.locale_path.is_dir():
             return []
-        found = [
-            to_bcp47(entry.name)
-            for entry in self.locale_path.iterdir()
-            if (entry / "LC_MESSAGES").is_dir() and entry.name != self.source_language
-        ]
+        found = []
+        for entry in self.locale_path.iterdir():
+            if not (entry / "LC_MESSAGES").is_dir() or entry.name == self.source_language:
+                continue
+            where = self.relative(entry)
+            tag = language_tag(entry.name, where=where)
+            if to_gettext(tag) != entry.name:
+                raise ConfigError(f"name the folder {to_gettext(tag)!r}, as gettext does", where)
+            found.append(tag)
         return sorted(found)
 
     def pot_path(self, domain: str) -> Path:
@@ -78,6 +87,58 @@ def to_gettext(lang: str) -> str:
 def to_bcp47(lang: str) -> str:
     """``pt_BR`` -> ``pt-BR``: the tag HTML, hreflang and output folders use."""
     return lang.replace("_", "-")
+
+
+PSEUDO_TAGS = ("en-XA", "ar-XB")
+"""Pseudo-locales: rendered by ``build --pseudo`` from the source, never from a catalog."""
+_SUBTAG = re.compile(r"^[A-Za-z0-9]+$")
+
+
+def language_tag(text: str, *, source_language: str | None = None, where: str = "") -> str:
+    """The BCP 47 tag (``pt-BR``, ``zh-Hans``) of a language a translator names.
+
+    Accepts any spelling of a tag CLDR knows (``pt_br``, ``PT-br``, ``zh_Hans``)
+    and refuses, with one line, what the project cannot publish: the source
+    language, ``C``/``POSIX``/``und``, an encoding (``de_DE.UTF-8``), a
+    ``@modifier``, a pseudo-locale, and codes CLDR does not know or knows under
+    another name (``iw`` is ``he``).
+    """
+    raw = text.strip()
+
+    def refuse(reason: str) -> ConfigError:
+        return ConfigError(f"language {text!r}: {reason}", where or None)
+
+    if "." in raw:
+        raise refuse(f"drop the encoding: catalogs are always UTF-8 (say {raw.split('.')[0]!r})")
+    if "@" in raw:
+        raise refuse("'@' modifiers are not supported; name the script instead (sr-Latn)")
+    parts = raw.replace("_", "-").split("-")
+    if not raw or not all(_SUBTAG.match(part) for part in parts):
+        raise refuse("not a language tag (like fr, pt-BR or zh-Hans)")
+    if parts[0].lower() in ("c", "posix", "und", "mul", "zxx"):
+        raise refuse("not a language")
+    language = parts[0].lower()
+    script = next((p.title() for p in parts[1:] if len(p) == 4 and p.isalpha()), None)
+    territory = next((p.upper() for p in parts[1:] if len(p) in (2, 3) and p != script), None)
+    if len(parts) - 1 != (script is not None) + (territory is not None):
+        raise refuse("only language, script and region subtags are supported")
+    tag = "-".join(p for p in (language, script, territory) if p)
+    if tag in PSEUDO_TAGS:
+        raise refuse("a pseudo-locale; 'pipeline build --pseudo' renders it without a catalog")
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        raise refuse("CLDR does not know this language") from None
+    if (
+        locale.language != language
+        or (territory and locale.territory != territory)
+        or (script and locale.script != script)
+    ):
+        known = [locale.language, script and locale.script, territory and locale.territory]
+        raise refuse(f"CLDR knows it as {'-'.join(p for p in known if p)!r}")
+    if source_language is not None and tag == to_bcp47(source_language):
+        raise refuse("this is the source language; its text is the articles themselves")
+    return tag
 
 
 def parse_locale(lang: str, *, where: str = "") -> Locale:

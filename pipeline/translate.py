@@ -22,9 +22,9 @@ from markupsafe import Markup
 
 from pipeline.article import Article, Block, Unit
 from pipeline.markdown import plain_text, render_inline
-from pipeline.project import parse_locale
+from pipeline.project import PSEUDO_TAGS, parse_locale
 
-PSEUDO_LOCALES = ("en-XA", "ar-XB")
+PSEUDO_LOCALES = PSEUDO_TAGS
 """Accented, 40% longer Latin; and right-to-left pseudo text. Never published."""
 
 Key = tuple[str, str | None]

@@ -40,7 +40,7 @@ from pipeline.pofile import (
     with_fields,
     write_if_changed,
 )
-from pipeline.project import Config, parse_locale
+from pipeline.project import Config, language_tag
 
 if TYPE_CHECKING:
     from pipeline.checks import Finding
@@ -182,7 +182,7 @@ def domains(config: Config) -> list[str]:
 
 def init(config: Config, lang: str) -> list[FileChange]:
     """Create ``locale/<lang>/LC_MESSAGES/<domain>.po`` for every domain that lacks one."""
-    parse_locale(lang)
+    lang = language_tag(lang, source_language=config.source_language)
     changes = []
     for domain in domains(config) or _extract_domains(config):
         po_path = config.po_path(lang, domain)
@@ -234,9 +234,7 @@ def update(
     A template whose article is gone is merged as it is on disk, so its
     translations stay where they are until the template is removed.
     """
-    for lang in languages or ():
-        parse_locale(lang)
-    targets = list(languages or config.languages())
+    targets = [language_tag(lang) for lang in languages] if languages else config.languages()
     metas = load_front_matters(config)
     changes = [_write_ui_template(config, metas)]
     sources = {meta.slug: path for path, meta in metas.items()}
@@ -253,7 +251,7 @@ def load_translation(config: Config, lang: str, domain: str) -> Catalog | None:
 
 
 def stats(config: Config, languages: list[str] | None = None) -> Iterator[Stats]:
-    for lang in languages or config.languages():
+    for lang in [language_tag(lang) for lang in languages or ()] or config.languages():
         for domain in domains(config):
             catalog = load_translation(config, lang, domain)
             if catalog is None:
@@ -267,8 +265,7 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
     from pipeline.checks import CheckContext, check_catalog
 
     findings: list[Finding] = []
-    for lang in languages or config.languages():
-        parse_locale(lang)
+    for lang in [language_tag(lang) for lang in languages or ()] or config.languages():
         context = CheckContext.from_config(config, lang)
         for domain in domains(config):
             catalog = load_translation(config, lang, domain)

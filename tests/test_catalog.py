@@ -19,8 +19,8 @@ from pipeline.catalog import (
     similarity,
 )
 from pipeline.errors import CatalogError
-from pipeline.pofile import po_bytes, read_catalog, write_if_changed
 from pipeline.markdown import parse_article
+from pipeline.pofile import po_bytes, read_catalog, write_if_changed
 
 DATE = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
 LATER = datetime(2025, 6, 7, 8, 9, tzinfo=UTC)

@@ -361,7 +361,7 @@ def test_outside_a_project_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_language_is_an_error(translated: Path) -> None:
     code, _, err = cli("init", "xx-nowhere")
     assert code == 2
-    assert err.startswith("pipeline: error: unknown language 'xx-nowhere'")
+    assert err.startswith("pipeline: error: language 'xx-nowhere': ")
 
 
 def test_help() -> None:
