@@ -2,7 +2,7 @@
 
 Run as a script, in the project folder: ``python _print_documents.py OUT_DIR``.
 It plans a forced build with the pipeline's own code and calls its own
-:func:`pipeline.plan.render_target` for every PDF target, with a renderer that
+:func:`pipeline.build.jobs.render_target` for every PDF target, with a renderer that
 records the document (from :func:`pipeline.render.pdf.render_print_html`) and
 its base URL instead of laying it out. ``OUT_DIR/documents.json`` lists them.
 """
@@ -19,8 +19,10 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
 
-    from pipeline import plan as planning
     from pipeline.build import BuildOptions, BuildReport, Manifest
+    from pipeline.build import plan as planning
+    from pipeline.build.inputs import InputFiles
+    from pipeline.build.jobs import render_target
     from pipeline.project import load_config
     from pipeline.render.pdf import PDF_VARIANT, PdfRenderer
 
@@ -33,11 +35,12 @@ def main(argv: list[str]) -> int:
 
     config = load_config(Path.cwd())
     report = BuildReport()
-    plan = planning.make_plan(config, BuildOptions(force=True), Manifest(), report, lambda _: None)
+    files = InputFiles(config)
+    plan = planning.make_plan(config, BuildOptions(force=True), files, Manifest(), report)
     state: dict[str, Any] = {"pdf": Recorder(root=plan.context.root)}
     documents: list[dict[str, Any]] = []
     for job in plan.pdf_jobs:
-        planning.render_target(job, plan.context, state)
+        render_target(job, plan.context, state)
         document, base_url = recorded.pop()
         name = job.target.path.replace("/", "__").removesuffix(".pdf") + ".html"
         (out / name).write_text(document, encoding="utf-8")

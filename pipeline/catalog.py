@@ -22,9 +22,8 @@ from pipeline.article import Article
 from pipeline.markdown import plain_text
 from pipeline.plurals import cldr_plural_forms
 from pipeline.pofile import Header, with_fields
-from pipeline.project import parse_locale
+from pipeline.project import UI_DOMAIN, parse_locale
 
-UI_DOMAIN = "ui"
 FUZZY_THRESHOLD = 0.6
 """Least word-level similarity for an old translation to be offered, fuzzy, for a changed string."""
 
@@ -244,6 +243,16 @@ def _obsolete_items(catalog: Catalog) -> Iterator[tuple[tuple[str, str | None], 
         yield message_key(message), message
 
 
+def _has_empty_form(message: Message) -> bool:
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return not all(strings)
+
+
+def is_translated(message: Message) -> bool:
+    """Every form has a translation and the entry is not fuzzy: what gettext would use."""
+    return not message.fuzzy and not _has_empty_form(message)
+
+
 # --- statistics -----------------------------------------------------------------------------
 
 
@@ -277,12 +286,11 @@ def catalog_stats(catalog: Catalog, lang: str, domain: str) -> Stats:
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         count = len(plain_text(msgid).split())
         words += count
-        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
-        if not all(strings):
-            untranslated += 1
-        elif message.fuzzy:
-            fuzzy += 1
-        else:
+        if is_translated(message):
             translated += 1
             translated_words += count
+        elif message.fuzzy and not _has_empty_form(message):
+            fuzzy += 1
+        else:
+            untranslated += 1
     return Stats(lang, domain, translated, fuzzy, untranslated, words, translated_words)

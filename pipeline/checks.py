@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import functools
 import html
-import math
 import re
 import subprocess
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
@@ -890,71 +888,3 @@ def check_catalog(
                     for severity, text in problems
                 )
     return list(dict.fromkeys(findings))
-
-
-# --- the gate -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GateDecision:
-    lang: str
-    domain: str
-    published: bool
-    reasons: tuple[str, ...]
-    translated_share: float
-
-
-def is_translated(message: Message) -> bool:
-    """Every form translated and not fuzzy."""
-    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
-    return all(strings) and not message.fuzzy
-
-
-def _shorten(text: str, width: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[:width].rstrip() + "…"
-
-
-def gate(
-    findings: Sequence[Finding],
-    catalog: Catalog,
-    critical_msgids: AbstractSet[tuple[str, str | None]],
-    *,
-    lang: str,
-    domain: str,
-    min_translated: float,
-) -> GateDecision:
-    """Publish a catalog only with no error, every critical entry ready, and enough translated.
-
-    ``critical_msgids`` are the (msgid, msgctxt) keys of this domain's critical
-    units; one missing from the catalog (an outdated catalog) counts as untranslated.
-    """
-    reasons: list[str] = []
-    errors = [f for f in findings if f.severity == "error" and (f.lang, f.domain) == (lang, domain)]
-    if errors:
-        checks = ", ".join(dict.fromkeys(f.check for f in errors))
-        reasons.append(f"{len(errors)} error{'' if len(errors) == 1 else 's'} ({checks})")
-
-    messages = {message_key(m): m for m in catalog if m.id}
-    not_ready: list[str] = []
-    for key in [k for k in messages if k in critical_msgids] + sorted(
-        critical_msgids - messages.keys(), key=lambda k: (k[0], k[1] or "")
-    ):
-        message = messages.get(key)
-        if message is None:
-            not_ready.append(f"critical entry missing from the catalog: {_shorten(key[0])}")
-        elif message.fuzzy:
-            not_ready.append(f"critical entry fuzzy: {_shorten(key[0])}")
-        elif not is_translated(message):
-            not_ready.append(f"critical entry untranslated: {_shorten(key[0])}")
-    reasons.extend(not_ready[:3])
-    if len(not_ready) > 3:
-        reasons.append(f"{len(not_ready) - 3} more critical entries not ready")
-
-    total = len(messages)
-    share = sum(is_translated(m) for m in messages.values()) / total if total else 1.0
-    if share < min_translated:
-        reasons.append(
-            f"{math.floor(share * 100 + 1e-9)}% translated, {min_translated:.0%} required"
-        )
-    return GateDecision(lang, domain, not reasons, tuple(reasons), share)

@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--force", action="store_true", help="rebuild everything")
     build.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_false",
+        help="stop (exit 2) when another build of the project is running, instead of waiting",
+    )
+    build.add_argument(
         "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
     )
     return parser
@@ -144,8 +150,11 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pipeline.build import BuildOptions, build
 
-    options = BuildOptions(tuple(args.lang or ()), args.pseudo, args.force, args.jobs)
+    languages = tuple(dict.fromkeys(_build_language(lang) for lang in args.lang or ()))
+    options = BuildOptions(languages, args.pseudo, args.force, args.jobs, args.wait)
     report = build(config, options, progress=lambda line: print(line, file=err, flush=True))
+    for error in report.unreadable:
+        print(f"pipeline: error: {error} (its published output is left as it was)", file=err)
     for _, error in report.failed:
         print(f"pipeline: error: {error}", file=err)
     for decision in report.refused:
@@ -162,7 +171,14 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
         f"{len(report.failed)} failed in {report.seconds:.1f} s",
         file=out,
     )
-    return 0 if report.ok else 1
+    return report.exit_code
+
+
+def _build_language(lang: str) -> str:
+    from pipeline.project import PSEUDO_TAGS, language_tag, to_bcp47
+
+    tag = to_bcp47(lang)
+    return tag if tag in PSEUDO_TAGS else language_tag(lang)
 
 
 def _merge_po(args: argparse.Namespace, err: TextIO) -> int:

@@ -14,6 +14,8 @@ from babel import Locale, UnknownLocaleError
 from pipeline.errors import ConfigError
 
 PAPER_SIZES = ("A4", "letter", "legal", "A5")
+UI_DOMAIN = "ui"
+"""The gettext domain of the page and brochure templates; every article is a domain of its own."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Config:
     source_dir: str = "source"
     locale_dir: str = "locale"
     output_dir: str = "output"
+    cache_dir: str = ".pipeline-cache"
+    """The build's own state (manifest, lock): never published."""
     site_url: str = ""
     do_not_translate: tuple[str, ...] = ()
     min_translated: float = 0.8
@@ -42,6 +46,10 @@ class Config:
     @property
     def output_path(self) -> Path:
         return self.root / self.output_dir
+
+    @property
+    def cache_path(self) -> Path:
+        return self.root / self.cache_dir
 
     def relative(self, path: Path) -> str:
         """How messages and PO references name a project file."""
@@ -183,6 +191,7 @@ def config_from_table(table: Mapping[str, Any], root: Path, *, where: str = "") 
         "source_dir",
         "locale_dir",
         "output_dir",
+        "cache_dir",
         "site_url",
         "do_not_translate",
         "min_translated",
@@ -191,7 +200,14 @@ def config_from_table(table: Mapping[str, Any], root: Path, *, where: str = "") 
     for key in sorted(set(table) - known):
         errors.append(f"unknown setting {key!r}")
     values: dict[str, Any] = {}
-    for key in ("source_language", "source_dir", "locale_dir", "output_dir", "site_url"):
+    for key in (
+        "source_language",
+        "source_dir",
+        "locale_dir",
+        "output_dir",
+        "cache_dir",
+        "site_url",
+    ):
         if key in table:
             if isinstance(table[key], str):
                 values[key] = table[key]

@@ -149,14 +149,19 @@ def pseudo_localize(
     return localize(article, lang, translations, source_lang=source_lang)
 
 
-def gettext_translations(catalog: Catalog | None) -> Translations:
-    """A gettext object for Jinja2's i18n extension; fuzzy entries are left out."""
+def compile_mo(catalog: Catalog | None) -> bytes:
+    """The MO file of ``catalog`` without its fuzzy entries; empty bytes for no catalog."""
     if catalog is None:
-        return Translations()
+        return b""
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    return buffer.getvalue()
+
+
+def gettext_translations(catalog: Catalog | None) -> Translations:
+    """A gettext object for Jinja2's i18n extension; fuzzy entries are left out."""
+    mo = compile_mo(catalog)
+    return Translations(fp=io.BytesIO(mo)) if mo else Translations()
 
 
 # --- pseudo-localization --------------------------------------------------------------------

@@ -67,7 +67,23 @@ def _read_source(path: Path, name: str) -> str:
 
 def load_article(config: Config, path: Path) -> Article:
     name = config.relative(path)
-    article = parse_article(_read_source(path, name), name)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError("file not found", name) from None
+    return parse_source(config, data, name)
+
+
+def parse_source(config: Config, data: bytes, name: str) -> Article:
+    """An article from the bytes of its file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", name) from None
+    return _checked(config, parse_article(text, name), name)
+
+
+def _checked(config: Config, article: Article, name: str) -> Article:
     if article.meta.lang != config.source_language:
         raise SourceError(
             f"article language {article.meta.lang!r} is not the project's source language "

@@ -7,6 +7,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from helpers import msgfmt_check, msgid_lines
 
+from pipeline.build.gating import gate
 from pipeline.checks import (
     CHECKS,
     FONT_STACKS,
@@ -33,7 +34,6 @@ from pipeline.checks import (
     family_charset,
     font_stack,
     fontconfig_coverage,
-    gate,
     language_script,
     parse_charset,
 )

@@ -13,11 +13,12 @@ import pytest
 from helpers import CatalogFactory, SampleLocalized
 
 from pipeline.article import Article
+from pipeline.layout import page_path, pdf_path
 from pipeline.project import Config
 from pipeline.render.environment import environment_for
 from pipeline.render.html import render_index, render_page, render_sitemap
 from pipeline.render.l10n import format_size, language_name, numbering_system
-from pipeline.render.site import Site, make_site, page_path, pdf_path, relative_url
+from pipeline.render.site import Site, make_site, relative_url
 from pipeline.translate import (
     LocalizedArticle,
     gettext_translations,

@@ -3,7 +3,7 @@
 Renderers are pure: they return bytes (or the print document as text) and
 write nothing; :mod:`pipeline.build` plans the work and writes files.
 
-- :mod:`pipeline.render.site`: the :class:`Site` every page links into, output paths.
+- :mod:`pipeline.render.site`: the :class:`Site` every page links into.
 - :mod:`pipeline.render.html`: ``render_page``, ``render_index``, ``render_sitemap``.
 - :mod:`pipeline.render.pdf`: ``PdfRenderer``, ``render_pdf``, ``render_print_html``
   (imports WeasyPrint, so it is not imported here).
@@ -15,21 +15,15 @@ from __future__ import annotations
 
 from pipeline.render.environment import environment_for, make_environment
 from pipeline.render.site import (
-    INDEX_PATH,
-    SITEMAP_PATH,
     Edition,
     Site,
     SiteArticle,
     make_edition,
     make_site,
-    page_path,
-    pdf_path,
     relative_url,
 )
 
 __all__ = [
-    "INDEX_PATH",
-    "SITEMAP_PATH",
     "Edition",
     "Site",
     "SiteArticle",
@@ -37,7 +31,5 @@ __all__ = [
     "make_edition",
     "make_environment",
     "make_site",
-    "page_path",
-    "pdf_path",
     "relative_url",
 ]

@@ -14,15 +14,10 @@ from markupsafe import Markup
 
 from pipeline.article import Block, Reference
 from pipeline.errors import RenderError
+from pipeline.layout import INDEX_PATH, page_path, pdf_path
 from pipeline.render.environment import GettextTranslations, environment_for, static_text
 from pipeline.render.l10n import counter_style, format_size, language_name
-from pipeline.render.site import (
-    INDEX_PATH,
-    Site,
-    page_path,
-    pdf_path,
-    relative_url,
-)
+from pipeline.render.site import Site, relative_url
 from pipeline.translate import LocalizedArticle, Text, text_direction
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

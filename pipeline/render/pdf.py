@@ -26,6 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 from pipeline.errors import RenderError
+from pipeline.layout import page_path, pdf_path
 from pipeline.render.environment import (
     STATIC_DIR,
     GettextTranslations,
@@ -34,7 +35,7 @@ from pipeline.render.environment import (
 )
 from pipeline.render.html import article_view
 from pipeline.render.l10n import counter_style, paper_size
-from pipeline.render.site import Site, page_path, pdf_path
+from pipeline.render.site import Site
 from pipeline.translate import LocalizedArticle, display_name
 
 PDF_VARIANT = "pdf/ua-1"

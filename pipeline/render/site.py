@@ -1,15 +1,9 @@
 """The site every page links into: published editions and the paths between outputs.
 
-Output layout, relative to the output folder::
-
-    index.html
-    sitemap.xml
-    <lang>/<slug>.html
-    <lang>/<slug>.pdf
-
-Pages link to each other with relative URLs so the folder works from
-``file://`` and from any web server path; only the sitemap and the QR code
-on a brochure use absolute URLs, built from ``site_url``.
+The output layout is :mod:`pipeline.layout`. Pages link to each other with
+relative URLs so the folder works from ``file://`` and from any web server
+path; only the sitemap and the QR code on a brochure use absolute URLs, built
+from ``site_url``.
 """
 
 from __future__ import annotations
@@ -20,20 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin
 
 from pipeline.errors import RenderError
+from pipeline.layout import page_path, pdf_path
 from pipeline.translate import PSEUDO_LOCALES, LocalizedArticle, display_name, text_direction
-
-INDEX_PATH = "index.html"
-SITEMAP_PATH = "sitemap.xml"
-
-
-def page_path(lang: str, slug: str) -> str:
-    """Where the HTML page of ``slug`` in ``lang`` lives in the output folder."""
-    return f"{lang}/{slug}.html"
-
-
-def pdf_path(lang: str, slug: str) -> str:
-    """Where the PDF brochure of ``slug`` in ``lang`` lives in the output folder."""
-    return f"{lang}/{slug}.pdf"
 
 
 def relative_url(from_path: str, to_path: str) -> str:

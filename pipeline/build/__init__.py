@@ -1,0 +1,213 @@
+"""Build: gate each language, render what is stale on a process pool, write atomically.
+
+The build works in phases, as MkDocs does: read and hash every input once,
+decide what is stale against the manifest, gate each requested (article,
+language), render only the stale targets, brochures first (a page shows its
+brochure's size), then write the index, sitemap and manifest.
+
+What ``output/`` holds is always what the inputs say: targets are keyed by the
+hashes of the bytes they were rendered from, and every file written is
+recorded with its own hash, so a file edited by hand, a build killed half
+way, or an input edited while the build ran is rendered again next time.
+An unchanged project is answered from hashes alone, without parsing anything.
+
+Modules, each using only those above it: :mod:`~pipeline.build.files`,
+:mod:`~pipeline.build.inputs`, :mod:`~pipeline.build.manifest`,
+:mod:`~pipeline.build.lock`, :mod:`~pipeline.build.report`,
+:mod:`~pipeline.build.sources`, :mod:`~pipeline.build.gating`,
+:mod:`~pipeline.build.jobs`, :mod:`~pipeline.build.plan`, and this one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.build.files import remove_partial_files, write_atomic
+from pipeline.build.inputs import InputFiles, fingerprint
+from pipeline.build.lock import BuildLocked, build_lock
+from pipeline.build.manifest import Manifest, Record, Target
+from pipeline.build.report import BuildOptions, BuildReport, Progress
+from pipeline.errors import PipelineError
+from pipeline.project import Config
+
+if TYPE_CHECKING:
+    from pipeline.build.jobs import Outcome, RenderJob
+    from pipeline.build.plan import Plan
+
+__all__ = [
+    "BuildLocked",
+    "BuildOptions",
+    "BuildReport",
+    "Manifest",
+    "Target",
+    "build",
+    "remove_partial_files",
+    "write_atomic",
+]
+
+LOCK_NAME = "build.lock"
+OLD_MANIFEST = ".manifest.json"
+"""Where the manifest once lived, inside the published folder."""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def build(
+    config: Config, options: BuildOptions | None = None, progress: Progress = _quiet
+) -> BuildReport:
+    """Build ``output/`` from the project's inputs; one build at a time per project."""
+    options = options or BuildOptions()
+    started = time.perf_counter()
+    report = BuildReport()
+    with build_lock(config.cache_path / LOCK_NAME, wait=options.wait, say=progress):
+        _build(config, options, report, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(config: Config, options: BuildOptions, report: BuildReport, progress: Progress) -> None:
+    output = config.output_path
+    output.mkdir(parents=True, exist_ok=True)
+    remove_partial_files(output)
+    (output / OLD_MANIFEST).unlink(missing_ok=True)
+    manifest, problem = Manifest.load(config.cache_path)
+    if problem:
+        progress(f"{config.relative(config.cache_path)}: unreadable manifest ({problem}): "
+                 "rebuilding everything")  # fmt: skip
+    if options.force:
+        manifest = dataclasses.replace(manifest, gates={}, complete="")
+        for record in manifest.files.values():
+            record.key = ""
+    files = InputFiles(config)
+    key = _unchanged_key(config, options, manifest, files)
+    if key is not None and key == manifest.complete and manifest.all_current(output):
+        report.skipped = manifest.targets()
+        manifest.save(config.cache_path)  # records touched files' new times
+        return
+    workers = options.jobs or os.cpu_count() or 1
+    # Workers start importing the PDF engine now, while this process plans.
+    from pipeline.build import jobs
+
+    executor = jobs.start_pool(workers, config.root) if workers > 1 else None
+    try:
+        from pipeline.build import plan as planning
+
+        plan = planning.make_plan(config, options, files, manifest, report)
+        if plan.pdf_jobs or plan.page_jobs:
+            gc.freeze()  # the parsed project lives until the end: keep it out of GC passes
+            _run(plan, executor, output, manifest, report, progress)
+        if not report.unreadable:
+            _finish(config, plan, manifest, report, progress)
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    complete = _unchanged_key(config, options, manifest, files) if report.ok else None
+    manifest.complete = complete or ""
+    manifest.save(config.cache_path)
+
+
+def _unchanged_key(
+    config: Config, options: BuildOptions, manifest: Manifest, files: InputFiles
+) -> str | None:
+    """A hash of every input (as this build read it) and option; None when a source is new."""
+    slugs: dict[str, str] = {}
+    for path in config.articles():
+        name = config.relative(path)
+        cached = manifest.slugs.get(name)
+        if cached is None or cached[0] != files.digest(path):
+            return None
+        slugs[name] = cached[1]
+    if len(slugs) != len(manifest.slugs):
+        return None
+    inputs = fingerprint(files, config.languages(), slugs)
+    return inputs.key(",".join(sorted(options.languages)), str(options.pseudo))
+
+
+def _record(output: Path, manifest: Manifest, target: Target, outcome: Outcome) -> None:
+    from pipeline.build.jobs import Rendered
+
+    assert isinstance(outcome, Rendered)
+    info = (output / target.path).stat()
+    manifest.files[target.path] = Record(target.key, outcome.sha, outcome.size, info.st_mtime_ns)
+
+
+def _run(
+    plan: Plan,
+    executor: ProcessPoolExecutor | None,
+    output: Path,
+    manifest: Manifest,
+    report: BuildReport,
+    progress: Progress,
+) -> None:
+    """Render brochures (on the pool), and each page here as soon as its brochure is done.
+
+    A page shows its PDF's size; rendering it takes milliseconds, so it is not
+    worth a round trip to a worker, and the main process is idle meanwhile.
+    """
+    from pipeline.build.jobs import execute, render_here
+
+    total = len(plan.pdf_jobs) + len(plan.page_jobs)
+    done = 0
+    pages = {(job.target.lang, job.target.slug): job for job in plan.page_jobs}
+
+    def record(job: RenderJob, outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        target = job.target
+        if isinstance(outcome, PipelineError):
+            report.failed.append((target, outcome))
+            manifest.files.pop(target.path, None)
+            progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
+            return
+        _record(output, manifest, target, outcome)
+        report.built.append((target, outcome.seconds))
+        progress(f"[{done}/{total}] {target.path} ({outcome.seconds:.2f} s)")
+
+    for job, outcome in execute(plan.pdf_jobs, executor, plan.context, output):
+        record(job, outcome)
+        page = pages.pop((job.target.lang, job.target.slug), None)
+        if page is not None:
+            if not isinstance(outcome, PipelineError):
+                page = dataclasses.replace(page, pdf_size=outcome.size)
+            record(page, render_here(page, plan.context, output))
+    for page in pages.values():  # pages whose brochure was already up to date
+        record(page, render_here(page, plan.context, output))
+
+
+def _finish(
+    config: Config, plan: Plan, manifest: Manifest, report: BuildReport, progress: Progress
+) -> None:
+    """Write the index and sitemap when what they list changed, or they were touched."""
+    from pipeline.build import plan as planning
+    from pipeline.build.jobs import ui_translations
+    from pipeline.layout import INDEX_PATH, SITEMAP_PATH
+    from pipeline.render.html import render_index, render_sitemap
+
+    output = config.output_path
+    key = planning.listing_key(config, plan, manifest)
+    names = planning.listings(config)
+    if all(
+        name in manifest.files
+        and manifest.files[name].key == key
+        and manifest.files[name].still_there(output / name)
+        for name in names
+    ):
+        return
+    site = planning.listing_site(config, plan, manifest, report)
+    source = config.source_language
+    source_ui = ui_translations(source, plan.sources.ui_mo(source), {})
+    rendered = {INDEX_PATH: render_index(site, source_ui)}
+    if config.site_url:
+        rendered[SITEMAP_PATH] = render_sitemap(site)
+    for name, data in rendered.items():
+        write_atomic(output / name, data)
+        manifest.files[name] = Record.of(key, data, output / name)
+    progress(f"index.html: {sum(len(e.slugs) for e in site.editions)} editions")

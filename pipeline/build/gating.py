@@ -1,0 +1,193 @@
+"""The publication gate: which (article, language) pairs may be published.
+
+A language of an article is published when its catalogs (the article's and
+``ui``) have no error finding, every critical entry is translated and not
+fuzzy, and at least ``min_translated`` of its entries are translated.
+Decisions are cached in the manifest by the hash of what they judged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.messages.catalog import Catalog
+
+from pipeline.article import Article
+from pipeline.build.files import sha
+from pipeline.build.inputs import Inputs
+from pipeline.build.manifest import Manifest
+from pipeline.build.sources import Sources
+from pipeline.catalog import is_translated, message_key
+from pipeline.checks import CheckContext, Finding, check_catalog
+from pipeline.errors import CatalogError
+from pipeline.project import UI_DOMAIN
+
+Key = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    lang: str
+    domain: str
+    published: bool
+    reasons: tuple[str, ...]
+    translated_share: float
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width].rstrip() + "…"
+
+
+def gate(
+    findings: Sequence[Finding],
+    catalog: Catalog,
+    critical_msgids: AbstractSet[Key],
+    *,
+    lang: str,
+    domain: str,
+    min_translated: float,
+) -> GateDecision:
+    """Publish a catalog only with no error, every critical entry ready, and enough translated.
+
+    ``critical_msgids`` are the (msgid, msgctxt) keys of this domain's critical
+    units; one missing from the catalog (an outdated catalog) counts as untranslated.
+    """
+    reasons: list[str] = []
+    errors = [f for f in findings if f.severity == "error" and (f.lang, f.domain) == (lang, domain)]
+    if errors:
+        checks = ", ".join(dict.fromkeys(f.check for f in errors))
+        reasons.append(f"{len(errors)} error{'' if len(errors) == 1 else 's'} ({checks})")
+
+    messages = {message_key(m): m for m in catalog if m.id}
+    not_ready: list[str] = []
+    for key in [k for k in messages if k in critical_msgids] + sorted(
+        critical_msgids - messages.keys(), key=lambda k: (k[0], k[1] or "")
+    ):
+        message = messages.get(key)
+        if message is None:
+            not_ready.append(f"critical entry missing from the catalog: {_shorten(key[0])}")
+        elif message.fuzzy:
+            not_ready.append(f"critical entry fuzzy: {_shorten(key[0])}")
+        elif not is_translated(message):
+            not_ready.append(f"critical entry untranslated: {_shorten(key[0])}")
+    reasons.extend(not_ready[:3])
+    if len(not_ready) > 3:
+        reasons.append(f"{len(not_ready) - 3} more critical entries not ready")
+
+    total = len(messages)
+    share = sum(is_translated(m) for m in messages.values()) / total if total else 1.0
+    if share < min_translated:
+        reasons.append(
+            f"{math.floor(share * 100 + 1e-9)}% translated, {min_translated:.0%} required"
+        )
+    return GateDecision(lang, domain, not reasons, tuple(reasons), share)
+
+
+def critical_keys(article: Article) -> set[Key]:
+    return {unit.key for unit in article.units() if unit.critical}
+
+
+def critical_ui_keys(catalog: Catalog | None) -> set[Key]:
+    """UI entries the templates mark critical (a ``Translators: critical:`` comment)."""
+    if catalog is None:
+        return set()
+    return {
+        message_key(m)
+        for m in catalog
+        if m.id and any(c.startswith("critical:") for c in m.auto_comments)
+    }
+
+
+@dataclass
+class Verdict:
+    """The gate's answer for one (article, language)."""
+
+    decision: GateDecision
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: list[CatalogError] = field(default_factory=list)
+    """Catalogs that could not be read: the language's output must stay as it is."""
+
+
+def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
+    """Run the checks and the gate of one (article, language)."""
+    config = sources.config
+    article = sources.article(path)
+    verdict = Verdict(GateDecision(lang, slug, False, (), 0.0))
+    reasons: list[str] = []
+    shares: list[float] = []
+    context = CheckContext.from_config(config, lang)
+    for domain, critical in ((slug, critical_keys(article)), (UI_DOMAIN, None)):
+        po_name = config.relative(config.po_path(lang, domain))
+        try:
+            catalog = sources.catalog(lang, domain)
+        except CatalogError as exc:
+            verdict.unreadable.append(exc)
+            reasons.append(f"{po_name} cannot be read")
+            continue
+        if catalog is None:
+            if domain == slug:
+                reasons.append(f"no catalog {po_name} (run pipeline update)")
+            continue
+        findings = check_catalog(catalog, lang=lang, domain=domain, path=po_name, context=context)
+        verdict.findings.extend(findings)
+        keys = critical if critical is not None else critical_ui_keys(catalog)
+        decision = gate(
+            findings, catalog, keys, lang=lang, domain=domain,
+            min_translated=config.min_translated,
+        )  # fmt: skip
+        if domain == slug:
+            shares.append(decision.translated_share)
+        reasons.extend(f"{domain}: {reason}" for reason in decision.reasons)
+    share = shares[0] if shares else 0.0
+    verdict.decision = GateDecision(lang, slug, not reasons, tuple(reasons), share)
+    return verdict
+
+
+def _finding_from(data: dict[str, Any]) -> Finding:
+    path, _, line = str(data["location"]).rpartition(":")
+    return Finding(
+        data["check"], data["severity"], data["message"], data["msgid"], data["lang"],
+        data["domain"], path, int(line),
+    )  # fmt: skip
+
+
+def gate_key(inputs: Inputs, path: str, slug: str, lang: str) -> str:
+    return sha(
+        "gate", inputs.sources[path], inputs.catalogs[(lang, slug)],
+        inputs.catalogs[(lang, UI_DOMAIN)], inputs.code, inputs.config, inputs.fonts,
+    )  # fmt: skip
+
+
+def cached_verdict(
+    sources: Sources, inputs: Inputs, manifest: Manifest, path: str, slug: str, lang: str
+) -> tuple[str, Verdict]:
+    """The verdict of one (article, language), from the manifest when its inputs are the same.
+
+    An unreadable catalog is never cached: it is read again next time.
+    """
+    key = gate_key(inputs, path, slug, lang)
+    cached = manifest.gates.get(key)
+    if cached is not None:
+        decision = GateDecision(
+            lang, slug, bool(cached["published"]), tuple(cached["reasons"]), cached["share"]
+        )
+        return key, Verdict(decision, [_finding_from(f) for f in cached["findings"]])
+    verdict = decide(sources, path, slug, lang)
+    if not verdict.unreadable:
+        manifest.gates[key] = {
+            "published": verdict.decision.published,
+            "reasons": list(verdict.decision.reasons),
+            "share": verdict.decision.translated_share,
+            "findings": [f.as_dict() for f in verdict.findings],
+        }
+    return key, verdict
+
+
+def prune_gates(manifest: Manifest, live: Iterable[str]) -> None:
+    keep = set(live)
+    manifest.gates = {k: v for k, v in manifest.gates.items() if k in keep}

@@ -1,0 +1,250 @@
+"""What a build must do: gate every requested (article, language), find stale targets.
+
+Imported only when the build has work to plan, so that an unchanged project
+never imports the parsers, Babel or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.build.files import MISSING, sha
+from pipeline.build.gating import cached_verdict, prune_gates
+from pipeline.build.inputs import InputFiles, Inputs, fingerprint
+from pipeline.build.jobs import RenderContext, RenderJob
+from pipeline.build.manifest import Manifest, Target
+from pipeline.build.report import BuildOptions, BuildReport
+from pipeline.build.sources import Sources
+from pipeline.errors import ConfigError, PipelineError, SourceError
+from pipeline.layout import FORMATS, INDEX_PATH, SITEMAP_PATH, Format, target_path
+from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
+from pipeline.render.site import Site, make_site
+from pipeline.translate import LocalizedArticle, translate
+
+
+@dataclass
+class Plan:
+    sources: Sources
+    inputs: Inputs
+    slugs: dict[str, str]
+    """Source path -> slug."""
+    published: dict[str, list[str]]
+    """Slug -> languages published, source language first."""
+    frozen: set[tuple[str, str]]
+    """(lang, slug) whose inputs could not be read: left exactly as they are."""
+    context: RenderContext
+    pdf_jobs: list[RenderJob] = field(default_factory=list)
+    page_jobs: list[RenderJob] = field(default_factory=list)
+
+
+def _requested_languages(config: Config, options: BuildOptions, languages: list[str]) -> set[str]:
+    everything = {config.source_language, *languages, *PSEUDO_TAGS}
+    if not options.languages:
+        return everything
+    unknown = [lang for lang in options.languages if lang not in everything]
+    if unknown:
+        raise ConfigError(
+            f"no catalogs for {', '.join(unknown)}: start one with 'pipeline init LANG' "
+            f"(known: {', '.join(sorted(everything - set(PSEUDO_TAGS)))})"
+        )
+    return set(options.languages)
+
+
+def _slugs(sources: Sources, manifest: Manifest) -> dict[str, str]:
+    """Source path -> slug, parsing only the articles that changed; slugs must be unique."""
+    config = sources.config
+    paths = {config.relative(p): p for p in config.articles()}
+    if not paths:
+        raise SourceError("no articles (*.md) found", config.relative(config.source_path))
+    slugs: dict[str, str] = {}
+    owners: dict[str, str] = {UI_DOMAIN: "the ui domain"}
+    for name, file in paths.items():
+        digest = sources.files.digest(file)
+        known = manifest.slugs.get(name)
+        slug = known[1] if known and known[0] == digest else sources.article(name).slug
+        if slug in owners:
+            raise SourceError(f"slug {slug!r} is already used by {owners[slug]}", name, 1)
+        owners[slug] = name
+        slugs[name] = slug
+        manifest.slugs[name] = [digest, slug]
+    for name in set(manifest.slugs) - set(paths):
+        del manifest.slugs[name]
+    return slugs
+
+
+def unpublish(output: Path, manifest: Manifest, report: BuildReport, slug: str, lang: str) -> None:
+    """Remove a page and brochure that must no longer be published."""
+    for fmt in FORMATS:
+        relative = target_path(lang, slug, fmt)
+        file = output / relative
+        if file.exists():
+            file.unlink()
+            report.removed.append(relative)
+        manifest.files.pop(relative, None)
+
+
+def make_plan(
+    config: Config,
+    options: BuildOptions,
+    files: InputFiles,
+    manifest: Manifest,
+    report: BuildReport,
+) -> Plan:
+    sources = Sources(files)
+    output = config.output_path
+    languages = config.languages()
+    requested = _requested_languages(config, options, languages)
+    slugs = _slugs(sources, manifest)
+    inputs = fingerprint(files, languages, slugs)
+
+    published: dict[str, list[str]] = {}
+    frozen: set[tuple[str, str]] = set()
+    live_gates: list[str] = []
+    for path, slug in slugs.items():
+        published[slug] = [config.source_language]
+        for lang in languages:
+            if lang not in requested:
+                if manifest.published(lang, slug):
+                    published[slug].append(lang)
+                continue
+            key, verdict = cached_verdict(sources, inputs, manifest, path, slug, lang)
+            live_gates.append(key)
+            report.findings.extend(verdict.findings)
+            if verdict.unreadable:
+                report.unreadable.extend(verdict.unreadable)
+                frozen.add((lang, slug))
+                if manifest.published(lang, slug):
+                    published[slug].append(lang)
+            elif verdict.decision.published:
+                published[slug].append(lang)
+            else:
+                report.refused.append(verdict.decision)
+                unpublish(output, manifest, report, slug, lang)
+    if not options.languages:
+        prune_gates(manifest, live_gates)
+
+    plan = Plan(
+        sources, inputs, slugs, published, frozen, RenderContext(_empty_site(config), config.root)
+    )
+    stale: dict[Format, list[tuple[Target, str, str]]] = {"pdf": [], "html": []}
+    wanted: set[str] = set()
+    for path, slug in slugs.items():
+        langs = [
+            lang for lang in published[slug] if lang in requested and (lang, slug) not in frozen
+        ]
+        if options.pseudo:
+            langs += [lang for lang in PSEUDO_TAGS if lang in requested or not options.languages]
+        for lang in langs:
+            base = inputs.edition_key(path, slug, lang)
+            pdf = Target(slug, lang, "pdf", sha("pdf", base, inputs.fonts))
+            html = Target(slug, lang, "html", sha("html", base, pdf.key, *published[slug]))
+            for target in (pdf, html):
+                wanted.add(target.path)
+                if manifest.is_current(output, target):
+                    report.skipped.append(target)
+                else:
+                    stale[target.fmt].append((target, path, lang))
+    if not options.languages:
+        _remove_leftovers(output, manifest, report, wanted, frozen)
+    if stale["pdf"] or stale["html"]:
+        site = _site(config, sources, slugs, published, manifest, report)
+        plan.context = RenderContext(site, config.root, config.do_not_translate)
+        plan.pdf_jobs = [_job(sources, *item) for item in stale["pdf"]]
+        plan.page_jobs = [_job(sources, *item) for item in stale["html"]]
+    return plan
+
+
+def _remove_leftovers(
+    output: Path,
+    manifest: Manifest,
+    report: BuildReport,
+    wanted: set[str],
+    frozen: set[tuple[str, str]],
+) -> None:
+    """Pages and brochures an earlier build wrote that no input asks for any more."""
+    for target in manifest.targets():
+        if target.path in wanted or (target.lang, target.slug) in frozen:
+            continue
+        file = output / target.path
+        if file.exists():
+            file.unlink()
+            report.removed.append(target.path)
+        del manifest.files[target.path]
+
+
+def _job(sources: Sources, target: Target, path: str, lang: str) -> RenderJob:
+    return RenderJob(target, sources.localized(path, lang), sources.ui_mo(lang))
+
+
+def _empty_site(config: Config) -> Site:
+    return Site(config.site_url, config.source_language, "", (), ())
+
+
+def _editions(
+    sources: Sources, slugs: dict[str, str], published: dict[str, list[str]], report: BuildReport
+) -> list[LocalizedArticle]:
+    """Every published (article, language); a catalog that cannot be read shows the source."""
+    editions = []
+    for path, slug in slugs.items():
+        for lang in published[slug]:
+            try:
+                editions.append(sources.localized(path, lang))
+            except PipelineError as exc:
+                if exc not in report.unreadable:
+                    report.unreadable.append(exc)
+                article = sources.article(path)
+                editions.append(
+                    translate(article, None, lang, source_lang=sources.config.source_language)
+                )
+    return editions
+
+
+def _site(
+    config: Config,
+    sources: Sources,
+    slugs: dict[str, str],
+    published: dict[str, list[str]],
+    manifest: Manifest,
+    report: BuildReport,
+) -> Site:
+    sizes = {
+        (target.lang, target.slug): manifest.files[target.path].size
+        for target in manifest.targets()
+        if target.fmt == "pdf"
+    }
+    return make_site(
+        _editions(sources, slugs, published, report),
+        site_url=config.site_url,
+        source_lang=config.source_language,
+        pdf_sizes=sizes,
+        paper=config.paper,
+    )
+
+
+def listings(config: Config) -> list[str]:
+    return [INDEX_PATH, SITEMAP_PATH] if config.site_url else [INDEX_PATH]
+
+
+def listed(plan: Plan, manifest: Manifest) -> dict[str, list[str]]:
+    """Slug -> the published languages whose page and brochure are both in place."""
+    return {
+        slug: [lang for lang in langs if manifest.published(lang, slug)]
+        for slug, langs in plan.published.items()
+    }
+
+
+def listing_key(config: Config, plan: Plan, manifest: Manifest) -> str:
+    visible = listed(plan, manifest)
+    entries = sorted(
+        f"{lang}/{slug}:{manifest.files[target_path(lang, slug, 'pdf')].size}:"
+        f"{manifest.files[target_path(lang, slug, 'html')].key}"
+        for slug, langs in visible.items()
+        for lang in langs
+    )
+    source_ui = plan.inputs.catalogs.get((config.source_language, UI_DOMAIN), MISSING)
+    return sha("site", plan.inputs.code, plan.inputs.config, source_ui, *entries)
+
+
+def listing_site(config: Config, plan: Plan, manifest: Manifest, report: BuildReport) -> Site:
+    return _site(config, plan.sources, plan.slugs, listed(plan, manifest), manifest, report)

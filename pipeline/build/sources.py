@@ -1,0 +1,68 @@
+"""The project's articles and catalogs for one build: each read once, parsed at most once.
+
+Everything is parsed from the bytes :class:`~pipeline.build.inputs.InputFiles`
+read and hashed, so what is rendered is what the manifest's keys describe.
+"""
+
+from __future__ import annotations
+
+from babel.messages.catalog import Catalog
+
+from pipeline.article import Article
+from pipeline.build.inputs import InputFiles
+from pipeline.errors import SourceError
+from pipeline.pofile import read_catalog
+from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
+from pipeline.translate import LocalizedArticle, compile_mo, pseudo_localize, translate
+from pipeline.workspace import parse_source
+
+
+class Sources:
+    def __init__(self, files: InputFiles):
+        self.files = files
+        self.config: Config = files.config
+        self._articles: dict[str, Article] = {}
+        self._catalogs: dict[tuple[str, str], Catalog | None] = {}
+        self._localized: dict[tuple[str, str], LocalizedArticle] = {}
+        self._ui_mo: dict[str, bytes] = {}
+
+    def article(self, path: str) -> Article:
+        if path not in self._articles:
+            data = self.files.read(self.config.root / path)
+            if data is None:
+                raise SourceError("file not found", path)
+            self._articles[path] = parse_source(self.config, data, path)
+        return self._articles[path]
+
+    def catalog(self, lang: str, domain: str) -> Catalog | None:
+        """The PO file of ``lang`` and ``domain``, or None when there is none."""
+        if (lang, domain) not in self._catalogs:
+            path = self.config.po_path(lang, domain)
+            data = self.files.read(path)
+            self._catalogs[(lang, domain)] = (
+                None
+                if data is None
+                else read_catalog(data, self.config.relative(path), locale=lang)
+            )
+        return self._catalogs[(lang, domain)]
+
+    def localized(self, path: str, lang: str) -> LocalizedArticle:
+        """The article at ``path`` in ``lang``: translated, pseudo-translated, or the source."""
+        if (path, lang) not in self._localized:
+            article = self.article(path)
+            source = self.config.source_language
+            if lang in PSEUDO_TAGS:
+                keep = self.config.do_not_translate
+                localized = pseudo_localize(article, lang, source_lang=source, keep=keep)
+            else:
+                catalog = None if lang == source else self.catalog(lang, article.slug)
+                localized = translate(article, catalog, lang, source_lang=source)
+            self._localized[(path, lang)] = localized
+        return self._localized[(path, lang)]
+
+    def ui_mo(self, lang: str) -> bytes:
+        """The compiled ``ui`` catalog of ``lang`` (empty for none), to send to workers."""
+        if lang not in self._ui_mo:
+            catalog = None if lang in PSEUDO_TAGS else self.catalog(lang, UI_DOMAIN)
+            self._ui_mo[lang] = compile_mo(catalog)
+        return self._ui_mo[lang]

@@ -1,0 +1,44 @@
+"""The output layout: where each published file lives, relative to the output folder.
+
+::
+
+    index.html
+    sitemap.xml
+    <lang>/<slug>.html
+    <lang>/<slug>.pdf
+
+The one definition: the renderers link by it and the build writes, verifies and
+removes by it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Format = Literal["pdf", "html"]
+FORMATS: tuple[Format, ...] = ("pdf", "html")
+"""Every (article, language) is published as a brochure and a page."""
+INDEX_PATH = "index.html"
+SITEMAP_PATH = "sitemap.xml"
+
+
+def target_path(lang: str, slug: str, fmt: Format) -> str:
+    """Where ``slug`` in ``lang`` is published as ``fmt``."""
+    return f"{lang}/{slug}.{fmt}"
+
+
+def page_path(lang: str, slug: str) -> str:
+    return target_path(lang, slug, "html")
+
+
+def pdf_path(lang: str, slug: str) -> str:
+    return target_path(lang, slug, "pdf")
+
+
+def parse_target_path(path: str) -> tuple[str, str, Format] | None:
+    """(lang, slug, format) of a published page or brochure; ``None`` for any other path."""
+    lang, slash, name = path.partition("/")
+    slug, dot, fmt = name.rpartition(".")
+    if not slash or not dot or "/" in name or fmt not in FORMATS:
+        return None
+    return lang, slug, "pdf" if fmt == "pdf" else "html"
