@@ -8,7 +8,7 @@ translation, checks and rendering all walk the same tree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 BlockKind = Literal[
@@ -40,6 +40,8 @@ class Unit:
     context: str | None = None
     critical: bool = False
     """Critical units must be translated and not fuzzy before a language is published."""
+    reference: bool = False
+    """The title of a cited source, which may stay in its original language."""
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -104,8 +106,6 @@ class Article:
     path: str
     meta: FrontMatter
     blocks: tuple[Block, ...]
-    source_hash: str = field(default="", compare=False)
-    """SHA-256 of the source text, for build planning."""
 
     @property
     def slug(self) -> str:

@@ -24,6 +24,7 @@ from pipeline.plurals import cldr_plural_forms
 from pipeline.pofile import Header, with_fields
 from pipeline.project import UI_DOMAIN, parse_locale
 
+Key = tuple[str, str | None]
 FUZZY_THRESHOLD = 0.6
 """Least word-level similarity for an old translation to be offered, fuzzy, for a changed string."""
 
@@ -55,32 +56,57 @@ def article_template(
     return _dedupe_comments(catalog)
 
 
-def ui_template(
-    template_files: Iterable[tuple[Path, str]], *, project: str = "", date: datetime | None = None
-) -> Catalog:
-    """The POT of the page and brochure templates, through Babel's Jinja2 extractor.
-
-    ``template_files`` pairs each template's path with how references name it.
-    """
-    catalog = _new_template(project, UI_DOMAIN, date)
+def _template_messages(
+    template_files: Iterable[tuple[Path, str]], comment_tags: tuple[str, ...]
+) -> Iterator[tuple[str, int, str | tuple[str, ...], list[str], str | None]]:
+    """(name, line, message, comments, context) of every gettext call in the templates."""
     options = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
     for path, name in template_files:
         for lineno, message, comments, context in extract_from_file(
             "jinja2.ext:babel_extract",
             str(path),
             keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)},
-            comment_tags=("Translators:",),
+            comment_tags=comment_tags,
             options=options,
             strip_comment_tags=True,
         ):
-            catalog.add(
-                message,
-                locations=[(name, lineno)],
-                auto_comments=comments,
-                context=context,
-                flags=("python-format",) if _has_named_placeholder(message) else (),
-            )
+            yield name, lineno, message, comments, context
+
+
+def ui_template(
+    template_files: Iterable[tuple[Path, str]], *, project: str = "", date: datetime | None = None
+) -> Catalog:
+    """The POT of the page and brochure templates, through Babel's Jinja2 extractor.
+
+    ``template_files`` pairs each template's path with how references name it.
+    Comments tagged ``Translators:`` or ``Critical:`` are shown to translators.
+    """
+    catalog = _new_template(project, UI_DOMAIN, date)
+    for name, lineno, message, comments, context in _template_messages(
+        template_files, ("Translators:", CRITICAL_TAG)
+    ):
+        catalog.add(
+            message,
+            locations=[(name, lineno)],
+            auto_comments=comments,
+            context=context,
+            flags=("python-format",) if _has_named_placeholder(message) else (),
+        )
     return _dedupe_comments(catalog)
+
+
+CRITICAL_TAG = "Critical:"
+"""The template comment that makes the next message critical (``{# Critical: why #}``)."""
+
+
+def critical_ui_keys(template_files: Iterable[tuple[Path, str]]) -> frozenset[Key]:
+    """The template messages marked ``{# Critical: ... #}``: a language is published only when
+    they are translated and not fuzzy."""
+    return frozenset(
+        (message if isinstance(message, str) else message[0], context)
+        for _, _, message, comments, context in _template_messages(template_files, (CRITICAL_TAG,))
+        if comments
+    )
 
 
 def _has_named_placeholder(message: str | tuple[str, ...]) -> bool:

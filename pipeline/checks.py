@@ -23,9 +23,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-import subprocess
 import unicodedata
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,11 +36,13 @@ from babel.core import get_global
 from babel.messages.catalog import Catalog, Message
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from pipeline.article import Unit
 from pipeline.catalog import message_key
-from pipeline.errors import ConfigError
+from pipeline.errors import CheckUnavailable, ConfigError
+from pipeline.fonts import fontconfig_coverage
 from pipeline.markdown import inline_structure, inline_tokens, plain_text
 from pipeline.plurals import cldr_plural_forms, parse_plural_forms
-from pipeline.project import parse_locale, to_bcp47
+from pipeline.project import parse_locale
 
 if TYPE_CHECKING:
     from pipeline.project import Config
@@ -94,17 +94,13 @@ class Entry:
     fuzzy: bool = False
     flags: frozenset[str] = frozenset()
     line: int = 0
-    comments: tuple[str, ...] = ()
-    """Extracted comments (``#.``), such as ``reference title (critical)``."""
     plural_form: int | None = None
     """Index of the msgstr form for a plural entry, ``None`` for a plain one."""
-
-    @property
-    def is_reference_title(self) -> bool:
-        return any("reference title" in comment for comment in self.comments)
+    is_reference_title: bool = False
+    """The title of a cited source (from the article's model), which may stay untranslated."""
 
 
-def entries(message: Message) -> list[Entry]:
+def entries(message: Message, unit: Unit | None = None) -> list[Entry]:
     """The entries of a catalog message: one, or one per plural form."""
 
     def entry(msgid: str, msgstr: str | None, form: int | None = None) -> Entry:
@@ -115,8 +111,8 @@ def entries(message: Message) -> list[Entry]:
             message.fuzzy,
             frozenset(message.flags),
             message.lineno or 0,
-            tuple(message.auto_comments),
             form,
+            unit is not None and unit.reference,
         )
 
     if isinstance(message.id, str):
@@ -127,14 +123,6 @@ def entries(message: Message) -> list[Entry]:
         entry(message.id[0] if index == 0 else message.id[1], form, index)
         for index, form in enumerate(forms)
     ]
-
-
-class CheckUnavailable(Exception):
-    """A check cannot run at all here (a missing tool); reported once per catalog."""
-
-
-class FontconfigUnavailable(CheckUnavailable):
-    pass
 
 
 @dataclass(frozen=True)
@@ -668,123 +656,6 @@ def check_do_not_translate(entry: Entry, ctx: CheckContext) -> list[Problem]:
 
 # --- 12. font coverage ----------------------------------------------------------------------
 
-_LATIN_FONTS = ("Noto Sans", "Noto Serif", "DejaVu Sans")
-FONT_STACKS: dict[str, tuple[str, ...]] = {
-    "Latn": _LATIN_FONTS,
-    "Cyrl": _LATIN_FONTS,
-    "Grek": _LATIN_FONTS,
-    "Arab": ("Noto Naskh Arabic", "Noto Sans Arabic", *_LATIN_FONTS),
-    "fa": ("Noto Naskh Arabic", "Noto Sans Arabic", *_LATIN_FONTS),
-    "Beng": ("Noto Sans Bengali", "Noto Serif Bengali", *_LATIN_FONTS),
-    "Deva": ("Noto Sans Devanagari", "Noto Serif Devanagari", *_LATIN_FONTS),
-    "Hebr": ("Noto Sans Hebrew", "Noto Serif Hebrew", *_LATIN_FONTS),
-    "Hans": ("Noto Sans CJK SC", *_LATIN_FONTS),
-    "Hant": ("Noto Sans CJK TC", *_LATIN_FONTS),
-    "Jpan": ("Noto Sans CJK JP", *_LATIN_FONTS),
-    "Kore": ("Noto Sans CJK KR", *_LATIN_FONTS),
-}
-"""Font families of the pages and brochures, in CSS order, by language tag or ISO 15924 script.
-
-Each stack is complete: non-Latin stacks end with the Latin fonts (brand names,
-URLs) and ``DejaVu Sans`` is the last resort for symbols.
-"""
-
-
-def font_stack(lang: str) -> tuple[str, ...]:
-    """The font families for ``lang``: its own entry, its base language's, or its script's."""
-    tag = to_bcp47(lang)
-    for key in (tag, tag.split("-")[0]):
-        if key in FONT_STACKS:
-            return FONT_STACKS[key]
-    return FONT_STACKS.get(language_script(tag), _LATIN_FONTS)
-
-
-def _fc_escape(family: str) -> str:
-    return re.sub(r"([\\\-:,])", r"\\\1", family)
-
-
-def _merge(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return tuple(merged)
-
-
-def parse_charset(text: str) -> tuple[tuple[int, int], ...]:
-    """Fontconfig's charset notation (``20-7e a0 ad``) as merged code point ranges."""
-    ranges = []
-    for item in text.split():
-        start, _, end = item.partition("-")
-        ranges.append((int(start, 16), int(end or start, 16)))
-    return _merge(ranges)
-
-
-@functools.cache
-def family_charset(family: str, fc_list: str = "fc-list") -> tuple[tuple[int, int], ...]:
-    """Code points of every installed face of ``family``; empty if it is not installed."""
-    try:
-        result = subprocess.run(
-            [fc_list, "--format", "%{charset}\\n", _fc_escape(family)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise FontconfigUnavailable(
-            f"cannot check font coverage: fontconfig ({fc_list}) is not available: {exc}"
-        ) from None
-    if result.returncode != 0:
-        raise FontconfigUnavailable(
-            f"cannot check font coverage: {fc_list} failed: {result.stderr.strip()}"
-        )
-    return parse_charset(result.stdout)
-
-
-class FontCoverage:
-    """Whether a character is in any font of a stack, from fontconfig's charsets.
-
-    Charsets are read once per family (:func:`family_charset` is cached) and only
-    on first use; answers are cached per character.
-    """
-
-    def __init__(self, families: Sequence[str], *, fc_list: str = "fc-list"):
-        self.families = tuple(families)
-        self.fc_list = fc_list
-        self._starts: list[int] | None = None
-        self._ends: list[int] = []
-        self._cache: dict[str, bool] = {}
-
-    def _load(self) -> list[int]:
-        ranges = [(f, family_charset(f, self.fc_list)) for f in self.families]
-        if not any(charset for _, charset in ranges):
-            raise FontconfigUnavailable(
-                f"cannot check font coverage: none of the fonts {', '.join(self.families)} "
-                "is installed"
-            )
-        merged = _merge(r for _, charset in ranges for r in charset)
-        self._ends = [end for _, end in merged]
-        return [start for start, _ in merged]
-
-    def __call__(self, char: str) -> bool:
-        cached = self._cache.get(char)
-        if cached is not None:
-            return cached
-        if self._starts is None:
-            self._starts = self._load()
-        code = ord(char)
-        index = bisect_right(self._starts, code) - 1
-        covered = index >= 0 and code <= self._ends[index]
-        self._cache[char] = covered
-        return covered
-
-
-def fontconfig_coverage(lang: str, *, fc_list: str = "fc-list") -> FontCoverage:
-    return FontCoverage(font_stack(lang), fc_list=fc_list)
-
 
 def _needs_glyph(char: str) -> bool:
     """Whitespace, controls and format characters (ZWNJ, ZWJ, bidi marks) need no glyph."""
@@ -856,9 +727,17 @@ def check_plural_forms(catalog: Catalog, context: CheckContext) -> list[Problem]
 
 
 def check_catalog(
-    catalog: Catalog, *, lang: str, domain: str, path: str, context: CheckContext
+    catalog: Catalog,
+    *,
+    lang: str,
+    domain: str,
+    path: str,
+    context: CheckContext,
+    units: Mapping[tuple[str, str | None], Unit] | None = None,
 ) -> list[Finding]:
     """Every check on every message of ``catalog`` except its header and obsolete entries.
+
+    ``units`` are the article's units by key, which say what each entry is.
 
     A check that cannot run here (no fontconfig) is reported once, as an error at
     line 1, and not tried again on this catalog.
@@ -871,8 +750,9 @@ def check_catalog(
     for message in catalog:
         if not message.id:
             continue
-        msgid = message_key(message)[0]
-        for entry in entries(message):
+        key = message_key(message)
+        msgid = key[0]
+        for entry in entries(message, (units or {}).get(key)):
             for name, function in CHECKS:
                 if name in unavailable or not applies(name, entry):
                     continue

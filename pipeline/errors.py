@@ -48,3 +48,7 @@ class BuildError(PipelineError):
     """The build finished, but some targets failed or were not published."""
 
     exit_code = 1
+
+
+class CheckUnavailable(Exception):
+    """A check cannot run at all here (a missing tool); reported once per catalog."""

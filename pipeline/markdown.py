@@ -9,7 +9,6 @@ nothing more (raw HTML is disabled for inline text).
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -118,7 +117,7 @@ def parse_front_matter(yaml_text: str, path: str) -> FrontMatter:
             url, url_line = _scalar(item_fields, "url", path, required=True)
             if not re.match(r"^https?://", url):
                 raise SourceError(f"reference url {url!r} must be http(s)", path, url_line)
-            unit = Unit(ref_title, "reference title", path, ref_line, critical=True)
+            unit = Unit(ref_title, "reference title", path, ref_line, critical=True, reference=True)
             references.append(Reference(ref_title, url, unit))
 
     return FrontMatter(
@@ -303,8 +302,7 @@ def parse_article(text: str, path: str) -> Article:
     meta = parse_front_matter(yaml_text, path)
     tokens = BLOCK_PARSER.parse(body)
     blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Article(path=path, meta=meta, blocks=blocks, source_hash=digest)
+    return Article(path=path, meta=meta, blocks=blocks)
 
 
 # --- inline rendering -----------------------------------------------------------------------

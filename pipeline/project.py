@@ -12,6 +12,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from pipeline.errors import ConfigError
+from pipeline.pseudo import PSEUDO_LOCALES
 
 PAPER_SIZES = ("A4", "letter", "legal", "A5")
 UI_DOMAIN = "ui"
@@ -97,7 +98,7 @@ def to_bcp47(lang: str) -> str:
     return lang.replace("_", "-")
 
 
-PSEUDO_TAGS = ("en-XA", "ar-XB")
+PSEUDO_TAGS = tuple(PSEUDO_LOCALES)
 """Pseudo-locales: rendered by ``build --pseudo`` from the source, never from a catalog."""
 _SUBTAG = re.compile(r"^[A-Za-z0-9]+$")
 

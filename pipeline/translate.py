@@ -8,10 +8,8 @@ always come from the source (see :func:`pipeline.markdown.render_inline`).
 
 from __future__ import annotations
 
-import functools
 import io
-import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel import Locale
@@ -22,10 +20,8 @@ from markupsafe import Markup
 
 from pipeline.article import Article, Block, Unit
 from pipeline.markdown import plain_text, render_inline
-from pipeline.project import PSEUDO_TAGS, parse_locale
-
-PSEUDO_LOCALES = PSEUDO_TAGS
-"""Accented, 40% longer Latin; and right-to-left pseudo text. Never published."""
+from pipeline.project import parse_locale
+from pipeline.pseudo import PSEUDO_LOCALES
 
 Key = tuple[str, str | None]
 
@@ -84,10 +80,8 @@ class LocalizedArticle:
 
 
 def text_direction(lang: str) -> str:
-    if lang == "ar-XB":
-        return "rtl"
-    if lang == "en-XA":
-        return "ltr"
+    if lang in PSEUDO_LOCALES:
+        return PSEUDO_LOCALES[lang].direction
     return "rtl" if parse_locale(lang).text_direction == "rtl" else "ltr"
 
 
@@ -144,7 +138,7 @@ def pseudo_localize(
     article: Article, lang: str, *, source_lang: str, keep: Sequence[str] = ()
 ) -> LocalizedArticle:
     """``keep``: terms left as they are (the project's do-not-translate list)."""
-    transform = PSEUDO_TRANSFORMS[lang]
+    transform = PSEUDO_LOCALES[lang].transform
     translations = {unit.key: transform(unit.msgid, keep) for unit in article.units()}
     return localize(article, lang, translations, source_lang=source_lang)
 
@@ -164,97 +158,10 @@ def gettext_translations(catalog: Catalog | None) -> Translations:
     return Translations(fp=io.BytesIO(mo)) if mo else Translations()
 
 
-# --- pseudo-localization --------------------------------------------------------------------
-
-_PROTECTED = re.compile(
-    r"""
-      (?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`) # code span
-    | \]\([^)]*\)                       # link destination and title
-    | <[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*> # autolink
-    | https?://[^\s)>\]]+               # bare URL
-    | %\([A-Za-z_]+\)[sd]|%[sd]         # printf placeholders
-    | \{[A-Za-z_][A-Za-z0-9_]*\}        # format placeholders
-    | &[A-Za-z0-9#]+;                   # entity
-    | \\.                               # backslash escape
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-_ACCENTS = str.maketrans(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "åƀçđéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇĐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ",
-)
-_PADDING = "ŀöŕéɱ îþšûɱ đöļöŕ šîţ åɱéţ çöñšéçţéţûŕ åđîþîšçîñĝ éļîţ "
-_WORD = re.compile(r"[^\W\d_]+")
-_RLO, _PDF, _RLM = "\u202e", "\u202c", "\u200f"
-
-
-@functools.lru_cache(maxsize=16)
-def _protected(keep: tuple[str, ...]) -> re.Pattern[str]:
-    if not keep:
-        return _PROTECTED
-    # re.escape escapes spaces too, so multi-word terms survive the verbose pattern.
-    terms = "|".join(re.escape(term) for term in sorted(keep, key=len, reverse=True))
-    return re.compile(rf"{_PROTECTED.pattern}| \b(?:{terms})\b", _PROTECTED.flags)
-
-
-def _map_unprotected(text: str, function: Callable[[str], str], keep: Sequence[str] = ()) -> str:
-    parts: list[str] = []
-    position = 0
-    for match in _protected(tuple(keep)).finditer(text):
-        parts.append(function(text[position : match.start()]))
-        parts.append(match.group(0))
-        position = match.end()
-    parts.append(function(text[position:]))
-    return "".join(parts)
-
-
-def pseudo_accented(text: str, keep: Sequence[str] = ()) -> str:
-    """en-XA: accented letters, about 40% longer, in ⟦ ⟧ so truncation shows."""
-    accented = _map_unprotected(text, lambda s: s.translate(_ACCENTS), keep)
-    extra = max(1, round(len(text) * 0.4) - 3)
-    padding = (_PADDING * (extra // len(_PADDING) + 1))[:extra].strip()
-    return f"⟦{accented} {padding}⟧"
-
-
-def pseudo_bidi(text: str, keep: Sequence[str] = ()) -> str:
-    """ar-XB: every word forced right-to-left, as Android's pseudo-bidi locale does."""
-    return _map_unprotected(
-        text, lambda s: _WORD.sub(lambda m: f"{_RLM}{_RLO}{m.group(0)}{_PDF}{_RLM}", s), keep
-    )
-
-
-PSEUDO_TRANSFORMS: dict[str, Callable[[str, Sequence[str]], str]] = {
-    "en-XA": pseudo_accented,
-    "ar-XB": pseudo_bidi,
-}
-
-
 def display_name(lang: str) -> str:
     """The language's own name for itself (CLDR): "العربية", "বাংলা", "Русский"."""
     if lang in PSEUDO_LOCALES:
-        return {"en-XA": "Pseudo (accented)", "ar-XB": "Pseudo (bidi)"}[lang]
+        return PSEUDO_LOCALES[lang].name
     locale: Locale = parse_locale(lang)
     name = locale.get_display_name(locale) or lang
     return name[:1].upper() + name[1:]
-
-
-class PseudoTranslations(Translations):
-    """Template strings pseudo-translated on the fly, placeholders kept."""
-
-    def __init__(self, lang: str, keep: Sequence[str] = ()):
-        super().__init__()
-        self._transform = PSEUDO_TRANSFORMS[lang]
-        self._keep = tuple(keep)
-
-    def gettext(self, message: str) -> str:
-        return self._transform(message, self._keep)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._transform(singular if n == 1 else plural, self._keep)
-
-    def ugettext(self, message: str) -> str:
-        return self.gettext(message)
-
-    def ungettext(self, singular: str, plural: str, n: int) -> str:
-        return self.ngettext(singular, plural, n)

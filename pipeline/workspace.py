@@ -18,7 +18,6 @@ from babel.messages.catalog import Catalog
 
 from pipeline.article import Article, FrontMatter
 from pipeline.catalog import (
-    UI_DOMAIN,
     Stats,
     article_template,
     catalog_stats,
@@ -40,7 +39,7 @@ from pipeline.pofile import (
     with_fields,
     write_if_changed,
 )
-from pipeline.project import Config, language_tag
+from pipeline.project import UI_DOMAIN, Config, language_tag
 
 if TYPE_CHECKING:
     from pipeline.checks import Finding
@@ -280,6 +279,10 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
     """Every check on every catalog of the named (or all) languages."""
     from pipeline.checks import CheckContext, check_catalog
 
+    units = {
+        article.slug: {unit.key: unit for unit in article.units()}
+        for article in load_articles(config)
+    }
     findings: list[Finding] = []
     for lang in [language_tag(lang) for lang in languages or ()] or config.languages():
         context = CheckContext.from_config(config, lang)
@@ -289,6 +292,13 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
                 continue
             name = config.relative(config.po_path(lang, domain))
             findings.extend(
-                check_catalog(catalog, lang=lang, domain=domain, path=name, context=context)
+                check_catalog(
+                    catalog,
+                    lang=lang,
+                    domain=domain,
+                    path=name,
+                    context=context,
+                    units=units.get(domain),
+                )
             )
     return findings

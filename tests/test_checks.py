@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -7,10 +8,10 @@ import pytest
 from babel.messages.catalog import Catalog
 from helpers import msgfmt_check, msgid_lines
 
+from pipeline.article import Unit
 from pipeline.build.gating import gate
 from pipeline.checks import (
     CHECKS,
-    FONT_STACKS,
     CheckContext,
     Coverage,
     Entry,
@@ -31,11 +32,16 @@ from pipeline.checks import (
     check_untranslated,
     check_whitespace,
     entries,
-    family_charset,
-    font_stack,
-    fontconfig_coverage,
     language_script,
+)
+from pipeline.fonts import (
+    LATIN,
+    PRINT_FONTS,
+    family_charset,
+    fontconfig_coverage,
     parse_charset,
+    print_font_css,
+    print_stack,
 )
 from pipeline.pofile import load_catalog
 from pipeline.project import parse_locale
@@ -381,19 +387,32 @@ def test_unchanged_in_non_latin_target(lang: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "msgid", "msgstr", "comments"),
+    ("lang", "msgid", "msgstr", "reference"),
     [
-        ("fr", "Stem cell therapy", "Stem cell therapy", ()),
-        ("ar", "Stem cell therapy", "العلاج بالخلايا الجذعية", ()),
-        ("ar", "5,000+", "5,000+", ()),
-        ("ar", "https://example.org/", "https://example.org/", ()),
-        ("ar", "MedTravellers", "MedTravellers", ()),
-        ("ar", "PubMed – MedTravellers", "PubMed – MedTravellers", ()),
-        ("ar", "Stem Cells (PubMed)", "Stem Cells (PubMed)", ("reference title (critical)",)),
+        ("fr", "Stem cell therapy", "Stem cell therapy", False),
+        ("ar", "Stem cell therapy", "العلاج بالخلايا الجذعية", False),
+        ("ar", "5,000+", "5,000+", False),
+        ("ar", "https://example.org/", "https://example.org/", False),
+        ("ar", "MedTravellers", "MedTravellers", False),
+        ("ar", "PubMed – MedTravellers", "PubMed – MedTravellers", False),
+        ("ar", "Stem Cells (PubMed)", "Stem Cells (PubMed)", True),
     ],
 )
-def test_unchanged_allowed(lang: str, msgid: str, msgstr: str, comments: tuple[str, ...]) -> None:
-    assert check_unchanged(Entry(msgid, msgstr, comments=comments), ctx(lang)) == []
+def test_unchanged_allowed(lang: str, msgid: str, msgstr: str, reference: bool) -> None:
+    assert check_unchanged(Entry(msgid, msgstr, is_reference_title=reference), ctx(lang)) == []
+
+
+def test_unchanged_warns_for_an_untranslated_english_title_that_is_no_reference() -> None:
+    entry = Entry("Stem Cells (PubMed)", "Stem Cells (PubMed)")
+    assert [s for s, _ in check_unchanged(entry, ctx("ar"))] == ["warning"]
+
+
+def test_a_comment_mentioning_reference_title_does_not_make_one() -> None:
+    """The role comes from the article's model, never from the words of a comment."""
+    catalog = Catalog(locale="ar")
+    catalog.add("Stem Cells", "Stem Cells", auto_comments=["not a reference title"])
+    findings = check_catalog(catalog, lang="ar", domain="d", path="ar.po", context=ctx("ar"))
+    assert [f.check for f in findings if f.check == "unchanged"] == ["unchanged"]
 
 
 def test_language_script() -> None:
@@ -450,13 +469,30 @@ def test_parse_charset() -> None:
 
 
 def test_font_stacks() -> None:
-    assert font_stack("bn")[:2] == ("Noto Sans Bengali", "Noto Serif Bengali")
-    assert font_stack("ar")[:2] == ("Noto Naskh Arabic", "Noto Sans Arabic")
-    assert font_stack("fa") == FONT_STACKS["fa"]
-    assert font_stack("ru") == ("Noto Sans", "Noto Serif", "DejaVu Sans")
-    assert font_stack("zh-TW")[0] == "Noto Sans CJK TC"
-    assert font_stack("pt-BR") == FONT_STACKS["Latn"]
-    assert all(stack[-1] == "DejaVu Sans" for stack in FONT_STACKS.values())
+    assert print_stack("bn").serif[:2] == ("Noto Serif Bengali", "Noto Sans Bengali")
+    assert print_stack("ar").serif[:2] == ("Noto Naskh Arabic", "Noto Sans Arabic")
+    assert print_stack("fa") == print_stack("ar")
+    assert print_stack("ur").serif[0] == "Noto Nastaliq Urdu"
+    assert print_stack("ru") == LATIN
+    assert print_stack("zh-TW").serif[0] == "Noto Sans CJK TC"
+    assert print_stack("zh-Hant-HK").serif[0] == "Noto Sans CJK TC"
+    assert print_stack("zh").serif[0] == "Noto Sans CJK SC"
+    assert print_stack("pt-BR") == LATIN
+    for stack in (LATIN, *PRINT_FONTS):
+        assert "DejaVu Sans" in stack.serif and stack.sans[-1] == "DejaVu Sans", stack
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "bn", "fa", "fr", "ru", "ur", "zh-TW", "ja", "hi"])
+def test_coverage_check_asks_about_the_fonts_the_brochure_css_names(lang: str) -> None:
+    """The generated print CSS, read back: the families its rule for ``lang`` names."""
+    css = print_font_css()
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", css)
+    families: list[str] = []
+    for selectors, body in rules:
+        langs = re.findall(r":lang\(([^)]+)\)", selectors)
+        if not langs or any(lang == x or lang.startswith(x + "-") for x in langs):
+            families = re.findall(r'"([^"]+)"', body)  # the last matching rule wins, as in CSS
+    assert tuple(dict.fromkeys(families)) == fontconfig_coverage(lang).families
 
 
 @pytest.mark.skipif(not HAS_FONTCONFIG, reason="fontconfig (fc-list) is not installed")
@@ -523,16 +559,25 @@ CLEAN_AR = [
 ]
 
 
+REFERENCE_TITLES = {"U.S. National Library of Medicine (PubMed) – Stem Cell Therapy"}
+"""The fixtures' entries that stand for an article's reference titles."""
+
+
 def run_fixture(name: str, lang: str) -> tuple[str, list[Finding]]:
     path = FIXTURES / name
     catalog = load_catalog(path, name, locale=lang)
     context = ctx(lang, coverage=private_use_missing)
+    units = {
+        (title, None): Unit(title, "reference title", "source/checks.md", 1, reference=True)
+        for title in REFERENCE_TITLES
+    }
     return path.read_text(encoding="utf-8"), check_catalog(
         catalog,
         lang=lang,
         domain="checks",
         path=f"locale/{lang}/LC_MESSAGES/checks.po",
         context=context,
+        units=units,
     )
 
 

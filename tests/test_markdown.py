@@ -85,7 +85,6 @@ def test_front_matter_fields(article: Article) -> None:
         ("A second study of stroke recovery", "https://example.org/study-two"),
     ]
     assert article.path == NAME
-    assert len(article.source_hash) == 64
 
 
 def test_front_matter_unit_lines(article: Article, source: str) -> None:
@@ -100,8 +99,18 @@ def test_front_matter_unit_lines(article: Article, source: str) -> None:
     assert description is not None
     assert (description.comment, description.line) == ("description", 5)
     first, second = (r.unit for r in article.meta.references)
-    assert (first.comment, first.line, first.critical) == ("reference title", 8, True)
-    assert (second.comment, second.line, second.critical) == ("reference title", 10, True)
+    assert (first.comment, first.line, first.critical, first.reference) == (
+        "reference title",
+        8,
+        True,
+        True,
+    )
+    assert (second.comment, second.line, second.critical, second.reference) == (
+        "reference title",
+        10,
+        True,
+        True,
+    )
     assert line_of(source, "A second study") == 10
 
 

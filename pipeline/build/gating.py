@@ -92,17 +92,6 @@ def critical_keys(article: Article) -> set[Key]:
     return {unit.key for unit in article.units() if unit.critical}
 
 
-def critical_ui_keys(catalog: Catalog | None) -> set[Key]:
-    """UI entries the templates mark critical (a ``Translators: critical:`` comment)."""
-    if catalog is None:
-        return set()
-    return {
-        message_key(m)
-        for m in catalog
-        if m.id and any(c.startswith("critical:") for c in m.auto_comments)
-    }
-
-
 @dataclass
 class Verdict:
     """The gate's answer for one (article, language)."""
@@ -121,7 +110,9 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
     reasons: list[str] = []
     shares: list[float] = []
     context = CheckContext.from_config(config, lang)
-    for domain, critical in ((slug, critical_keys(article)), (UI_DOMAIN, None)):
+    units = {unit.key: unit for unit in article.units()}
+    domains = ((slug, critical_keys(article), units), (UI_DOMAIN, sources.critical_ui_keys(), None))
+    for domain, critical, domain_units in domains:
         po_name = config.relative(config.po_path(lang, domain))
         try:
             catalog = sources.catalog(lang, domain)
@@ -133,11 +124,12 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
             if domain == slug:
                 reasons.append(f"no catalog {po_name} (run pipeline update)")
             continue
-        findings = check_catalog(catalog, lang=lang, domain=domain, path=po_name, context=context)
+        findings = check_catalog(
+            catalog, lang=lang, domain=domain, path=po_name, context=context, units=domain_units
+        )
         verdict.findings.extend(findings)
-        keys = critical if critical is not None else critical_ui_keys(catalog)
         decision = gate(
-            findings, catalog, keys, lang=lang, domain=domain,
+            findings, catalog, critical, lang=lang, domain=domain,
             min_translated=config.min_translated,
         )  # fmt: skip
         if domain == slug:

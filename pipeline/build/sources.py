@@ -10,11 +10,12 @@ from babel.messages.catalog import Catalog
 
 from pipeline.article import Article
 from pipeline.build.inputs import InputFiles
+from pipeline.catalog import critical_ui_keys
 from pipeline.errors import SourceError
 from pipeline.pofile import read_catalog
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 from pipeline.translate import LocalizedArticle, compile_mo, pseudo_localize, translate
-from pipeline.workspace import parse_source
+from pipeline.workspace import parse_source, template_files
 
 
 class Sources:
@@ -25,6 +26,7 @@ class Sources:
         self._catalogs: dict[tuple[str, str], Catalog | None] = {}
         self._localized: dict[tuple[str, str], LocalizedArticle] = {}
         self._ui_mo: dict[str, bytes] = {}
+        self._critical_ui: frozenset[tuple[str, str | None]] | None = None
 
     def article(self, path: str) -> Article:
         if path not in self._articles:
@@ -59,6 +61,12 @@ class Sources:
                 localized = translate(article, catalog, lang, source_lang=source)
             self._localized[(path, lang)] = localized
         return self._localized[(path, lang)]
+
+    def critical_ui_keys(self) -> frozenset[tuple[str, str | None]]:
+        """The template messages marked critical (``{# Critical: ... #}``)."""
+        if self._critical_ui is None:
+            self._critical_ui = critical_ui_keys(template_files())
+        return self._critical_ui
 
     def ui_mo(self, lang: str) -> bytes:
         """The compiled ``ui`` catalog of ``lang`` (empty for none), to send to workers."""

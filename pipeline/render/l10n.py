@@ -15,7 +15,7 @@ from babel.core import get_global
 from babel.units import format_unit
 
 from pipeline.project import parse_locale
-from pipeline.translate import PSEUDO_LOCALES
+from pipeline.pseudo import FORMAT_LOCALE, PSEUDO_LOCALES
 
 # CLDR supplemental data, <paperSize type="US-Letter">: BZ CA CL CO CR GT MX NI PA PH PR SV US VE.
 # Babel does not ship this table. DO is added: the Dominican Republic prints on Letter too.
@@ -46,7 +46,7 @@ _NUMBERING: Mapping[str, tuple[str, int]] = {
 @functools.cache
 def babel_locale(lang: str) -> Locale:
     """The Babel locale of ``lang``; a pseudo-locale formats as English."""
-    return parse_locale("en" if lang in PSEUDO_LOCALES else lang)
+    return parse_locale(FORMAT_LOCALE if lang in PSEUDO_LOCALES else lang)
 
 
 @functools.cache

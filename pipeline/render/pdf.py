@@ -26,6 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 from pipeline.errors import RenderError
+from pipeline.fonts import print_font_css
 from pipeline.layout import page_path, pdf_path
 from pipeline.render.environment import (
     STATIC_DIR,
@@ -99,7 +100,7 @@ def render_print_html(
             page=view,
             site=site,
             publisher=publisher,
-            css=Markup(static_text("print.css")),
+            css=Markup(print_font_css() + static_text("print.css")),
             paper=paper_size(lang, site.paper),
             counter=counter_style(lang),
             language_name=language_name,

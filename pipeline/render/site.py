@@ -15,7 +15,8 @@ from urllib.parse import quote, urljoin
 
 from pipeline.errors import RenderError
 from pipeline.layout import page_path, pdf_path
-from pipeline.translate import PSEUDO_LOCALES, LocalizedArticle, display_name, text_direction
+from pipeline.pseudo import PSEUDO_LOCALES
+from pipeline.translate import LocalizedArticle, display_name, text_direction
 
 
 def relative_url(from_path: str, to_path: str) -> str:

@@ -1,0 +1,212 @@
+"""Fonts: the one table of font stacks per language, and what fontconfig says they cover.
+
+The print stylesheet's ``font-family`` rules are generated from :data:`PRINT_FONTS`
+(:func:`print_font_css`), and the font-coverage check asks fontconfig about
+exactly the families of that table, so the check tests the fonts the brochure
+uses. Every stack ends with Latin fonts (brand names, URLs, digits) and DejaVu
+as the last resort for symbols.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.errors import CheckUnavailable
+
+
+class FontconfigUnavailable(CheckUnavailable):
+    pass
+
+
+@dataclass(frozen=True)
+class FontStack:
+    langs: tuple[str, ...]
+    """Language tags it applies to, as CSS ``:lang()`` matches them (the tag and its subtags)."""
+    serif: tuple[str, ...]
+    """Body text."""
+    sans: tuple[str, ...]
+    """Headings, contents, captions."""
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.serif, *self.sans)))
+
+
+_SERIF = ("Noto Serif", "DejaVu Serif", "DejaVu Sans")
+_SANS = ("Noto Sans", "DejaVu Sans")
+LATIN = FontStack((), _SERIF, _SANS)
+"""Latin, Cyrillic and Greek, and the fallback of every other stack."""
+
+PRINT_FONTS: tuple[FontStack, ...] = (
+    FontStack(
+        ("ar", "fa"),
+        ("Noto Naskh Arabic", "Noto Sans Arabic", *_SERIF),
+        ("Noto Sans Arabic", "Noto Naskh Arabic", *_SANS),
+    ),
+    FontStack(
+        ("ur",),
+        ("Noto Nastaliq Urdu", "Noto Naskh Arabic", *_SERIF),
+        ("Noto Nastaliq Urdu", "Noto Sans Arabic", *_SANS),
+    ),
+    FontStack(
+        ("he", "yi"),
+        ("Noto Serif Hebrew", "Noto Sans Hebrew", *_SERIF),
+        ("Noto Sans Hebrew", *_SANS),
+    ),
+    FontStack(
+        ("bn", "as"),
+        ("Noto Serif Bengali", "Noto Sans Bengali", *_SERIF),
+        ("Noto Sans Bengali", *_SANS),
+    ),
+    FontStack(
+        ("hi", "mr", "ne"),
+        ("Noto Serif Devanagari", "Noto Sans Devanagari", *_SERIF),
+        ("Noto Sans Devanagari", *_SANS),
+    ),
+    FontStack(
+        ("ta",), ("Noto Serif Tamil", "Noto Sans Tamil", *_SERIF), ("Noto Sans Tamil", *_SANS)
+    ),
+    FontStack(("zh",), ("Noto Sans CJK SC", *_SANS), ("Noto Sans CJK SC", *_SANS)),
+    FontStack(
+        ("zh-Hant", "zh-TW", "zh-HK", "zh-MO"),
+        ("Noto Sans CJK TC", *_SANS),
+        ("Noto Sans CJK TC", *_SANS),
+    ),
+    FontStack(("ja",), ("Noto Sans CJK JP", *_SANS), ("Noto Sans CJK JP", *_SANS)),
+    FontStack(("ko",), ("Noto Sans CJK KR", *_SANS), ("Noto Sans CJK KR", *_SANS)),
+)
+"""In CSS order: a later, more specific entry (``zh-TW``) wins over an earlier one (``zh``)."""
+
+
+def _matches(tag: str, selector: str) -> bool:
+    """CSS ``:lang(selector)``: the tag itself, or the tag with more subtags."""
+    tag, selector = tag.lower(), selector.lower()
+    return tag == selector or tag.startswith(selector + "-")
+
+
+def print_stack(lang: str) -> FontStack:
+    """The stack the brochure uses for ``lang``, as the generated CSS selects it."""
+    tag = lang.replace("_", "-")
+    found = LATIN
+    for stack in PRINT_FONTS:
+        if any(_matches(tag, selector) for selector in stack.langs):
+            found = stack
+    return found
+
+
+def _css_list(families: Sequence[str], generic: str) -> str:
+    return ", ".join([*(f'"{family}"' for family in families), generic])
+
+
+def print_font_css() -> str:
+    """The brochure's font rules: ``--serif`` and ``--sans`` for every stack of the table.
+
+    Every element with a language of its own (an English fallback inside an
+    Arabic brochure) resets to the Latin stack before its own rule applies.
+    """
+    rules = [
+        ":root, [lang] {\n"
+        f"  --serif: {_css_list(LATIN.serif, 'serif')};\n"
+        f"  --sans: {_css_list(LATIN.sans, 'sans-serif')};\n}}"
+    ]
+    for stack in PRINT_FONTS:
+        selectors = ", ".join(f":lang({lang})" for lang in stack.langs)
+        rules.append(
+            f"{selectors} {{\n"
+            f"  --serif: {_css_list(stack.serif, 'serif')};\n"
+            f"  --sans: {_css_list(stack.sans, 'sans-serif')};\n}}"
+        )
+    return "\n".join(rules) + "\n"
+
+
+def _fc_escape(family: str) -> str:
+    return re.sub(r"([\\\-:,])", r"\\\1", family)
+
+
+def _merge(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def parse_charset(text: str) -> tuple[tuple[int, int], ...]:
+    """Fontconfig's charset notation (``20-7e a0 ad``) as merged code point ranges."""
+    ranges = []
+    for item in text.split():
+        start, _, end = item.partition("-")
+        ranges.append((int(start, 16), int(end or start, 16)))
+    return _merge(ranges)
+
+
+@functools.cache
+def family_charset(family: str, fc_list: str = "fc-list") -> tuple[tuple[int, int], ...]:
+    """Code points of every installed face of ``family``; empty if it is not installed."""
+    try:
+        result = subprocess.run(
+            [fc_list, "--format", "%{charset}\\n", _fc_escape(family)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise FontconfigUnavailable(
+            f"cannot check font coverage: fontconfig ({fc_list}) is not available: {exc}"
+        ) from None
+    if result.returncode != 0:
+        raise FontconfigUnavailable(
+            f"cannot check font coverage: {fc_list} failed: {result.stderr.strip()}"
+        )
+    return parse_charset(result.stdout)
+
+
+class FontCoverage:
+    """Whether a character is in any font of a stack, from fontconfig's charsets.
+
+    Charsets are read once per family (:func:`family_charset` is cached) and only
+    on first use; answers are cached per character.
+    """
+
+    def __init__(self, families: Sequence[str], *, fc_list: str = "fc-list"):
+        self.families = tuple(families)
+        self.fc_list = fc_list
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+        self._cache: dict[str, bool] = {}
+
+    def _load(self) -> list[int]:
+        ranges = [(f, family_charset(f, self.fc_list)) for f in self.families]
+        if not any(charset for _, charset in ranges):
+            raise FontconfigUnavailable(
+                f"cannot check font coverage: none of the fonts {', '.join(self.families)} "
+                "is installed"
+            )
+        merged = _merge(r for _, charset in ranges for r in charset)
+        self._ends = [end for _, end in merged]
+        return [start for start, _ in merged]
+
+    def __call__(self, char: str) -> bool:
+        cached = self._cache.get(char)
+        if cached is not None:
+            return cached
+        if self._starts is None:
+            self._starts = self._load()
+        code = ord(char)
+        index = bisect_right(self._starts, code) - 1
+        covered = index >= 0 and code <= self._ends[index]
+        self._cache[char] = covered
+        return covered
+
+
+def fontconfig_coverage(lang: str, *, fc_list: str = "fc-list") -> FontCoverage:
+    """Coverage of every font the brochure may use for ``lang``."""
+    return FontCoverage(print_stack(lang).families, fc_list=fc_list)
