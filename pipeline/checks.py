@@ -40,7 +40,7 @@ from pipeline.article import Unit
 from pipeline.catalog import message_key
 from pipeline.errors import CheckUnavailable, ConfigError
 from pipeline.fonts import fontconfig_coverage
-from pipeline.markdown import inline_structure, inline_tokens, plain_text
+from pipeline.inline import inline_structure, inline_tokens, plain_text
 from pipeline.plurals import cldr_plural_forms, parse_plural_forms
 from pipeline.project import parse_locale
 

@@ -44,11 +44,5 @@ class RenderError(PipelineError):
     """A template or stylesheet failed while rendering a page or brochure."""
 
 
-class BuildError(PipelineError):
-    """The build finished, but some targets failed or were not published."""
-
-    exit_code = 1
-
-
 class CheckUnavailable(Exception):
     """A check cannot run at all here (a missing tool); reported once per catalog."""

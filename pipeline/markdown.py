@@ -1,23 +1,20 @@
-"""Markdown with YAML front matter to :class:`~pipeline.article.Article`, and inline rendering.
+"""Markdown with YAML front matter to :class:`~pipeline.article.Article`.
 
-One parser serves everything: markdown-it-py with the CommonMark preset plus
-GFM tables and strikethrough. The same inline parser renders source text and
-translations, so a msgstr can carry exactly the markup its msgid carries and
-nothing more (raw HTML is disabled for inline text).
+markdown-it-py with the CommonMark preset plus GFM tables and strikethrough
+parses the blocks; the text inside each block (a unit's msgid) is inline
+Markdown, which :mod:`pipeline.inline` reads and renders.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from markupsafe import Markup
 
 from pipeline.article import Article, Block, BlockKind, FrontMatter, Reference, Unit
 from pipeline.errors import SourceError
@@ -32,14 +29,8 @@ def _block_parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def _inline_parser() -> MarkdownIt:
-    """Inline text, source or translation: raw HTML is shown as text, never passed through."""
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-
-
 BLOCK_PARSER = _block_parser()
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when it is there
-INLINE_PARSER = _inline_parser()
 
 
 def is_translatable(text: str) -> bool:
@@ -303,97 +294,3 @@ def parse_article(text: str, path: str) -> Article:
     tokens = BLOCK_PARSER.parse(body)
     blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
     return Article(path=path, meta=meta, blocks=blocks)
-
-
-# --- inline rendering -----------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=8192)
-def inline_tokens(text: str) -> tuple[Token, ...]:
-    """The inline children of ``text`` parsed as one paragraph, shared: do not modify them.
-
-    Checks look at each msgid and msgstr several times; parsing once is most of their cost.
-    """
-    tokens = INLINE_PARSER.parseInline(text)
-    return tuple(tokens[0].children or []) if tokens else ()
-
-
-def link_targets(text: str) -> list[str]:
-    return [str(t.attrs.get("href", "")) for t in inline_tokens(text) if t.type == "link_open"]
-
-
-def image_sources(text: str) -> list[str]:
-    return [str(t.attrs.get("src", "")) for t in inline_tokens(text) if t.type == "image"]
-
-
-def inline_structure(text: str) -> list[str]:
-    """The markup skeleton of inline text: the tag of every opening token, in order."""
-    result: list[str] = []
-    for token in inline_tokens(text):
-        if token.type in ("code_inline", "image", "hardbreak"):
-            result.append(token.type)
-        elif token.nesting == 1:
-            result.append(token.tag)
-    return result
-
-
-def _pin_targets(
-    tokens: Sequence[Token], attr: str, kind: str, allowed: Sequence[str]
-) -> list[Token]:
-    """Force every link (or image) target to one of the source's own, by position.
-
-    A translation may reorder or reword links, but it cannot add a target: one
-    that is not the source's own is replaced by the source's target in the
-    same position, or the link is dropped (its text kept) when there is none.
-    """
-    result: list[Token] = []
-    index = 0
-    drop_close = 0
-    for token in tokens:
-        if token.type == f"{kind}_open" or (kind == "image" and token.type == "image"):
-            target = str(token.attrs.get(attr, ""))
-            if target not in allowed:
-                target = allowed[index] if index < len(allowed) else ""
-            index += 1
-            if not target:
-                if kind == "link":
-                    drop_close += 1
-                    continue
-                result.append(Token("text", "", 0, content=token.content))
-                continue
-            token.attrSet(attr, target)
-        elif kind == "link" and token.type == "link_close" and drop_close:
-            drop_close -= 1
-            continue
-        result.append(token)
-    return result
-
-
-def render_inline(text: str, *, source: str | None = None) -> Markup:
-    """Render inline Markdown to safe HTML.
-
-    With ``source`` given (a translation being rendered), link targets and
-    image sources are pinned to those of the source text.
-    """
-    # The renderer and the pinning write to token attributes: work on copies of the shared parse.
-    tokens = [token.copy(attrs=dict(token.attrs)) for token in inline_tokens(text)]
-    if source is not None:
-        tokens = _pin_targets(tokens, "href", "link", link_targets(source))
-        tokens = _pin_targets(tokens, "src", "image", image_sources(source))
-    html = INLINE_PARSER.renderer.render(tokens, INLINE_PARSER.options, {})
-    return Markup(html.strip())
-
-
-def plain_text(text: str) -> str:
-    """Inline Markdown without its markup, for titles, metadata and word counts."""
-    return "".join(_plain(inline_tokens(text)))
-
-
-def _plain(tokens: Iterable[Token]) -> Iterable[str]:
-    for token in tokens:
-        if token.type in ("text", "code_inline"):
-            yield token.content
-        elif token.type in ("softbreak", "hardbreak"):
-            yield " "
-        elif token.type == "image":
-            yield token.content

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from babel.messages.catalog import Catalog, Message
 
-from pipeline.catalog import message_key
+from pipeline.catalog import message_key, obsolete_key
 from pipeline.pofile import DATE_FIELDS, Header, po_bytes, read_catalog, read_header
 
 Key = tuple[str, str | None]
@@ -163,8 +163,6 @@ def _conflicted(lead: Message, ours: Message, theirs: Message) -> Message:
 
 def _add(catalog: Catalog, message: Message, obsolete: bool) -> None:
     if obsolete:
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        key: str | tuple[str, str] = msgid if message.context is None else (msgid, message.context)
-        catalog.obsolete[key] = message
+        catalog.obsolete[obsolete_key(message)] = message
     else:
         catalog[message.id] = message

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -18,23 +19,81 @@ PAPER_SIZES = ("A4", "letter", "legal", "A5")
 UI_DOMAIN = "ui"
 """The gettext domain of the page and brochure templates; every article is a domain of its own."""
 
+Validator = Callable[[Any], Any]
+
+
+def _setting(default: Any, validate: Validator, doc: str) -> Any:
+    """A field of ``[tool.pipeline]``: its default, how a value is checked, what it means."""
+    metadata = {"validate": validate, "doc": doc}
+    if isinstance(default, Mapping):
+        return field(default_factory=lambda: MappingProxyType(dict(default)), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def _folder(value: Any) -> str:
+    text = _string(value)
+    if not text or Path(text).is_absolute() or ".." in Path(text).parts:
+        raise ValueError("must be a folder inside the project, like 'output'")
+    return text
+
+
+def _language(value: Any) -> str:
+    text = _string(value)
+    parse_locale(text)
+    return text
+
+
+def _url(value: Any) -> str:
+    text = _string(value)
+    if text and not re.match(r"^https?://[^/\s]+", text):
+        raise ValueError("must be an http(s):// address, or empty")
+    return text
+
+
+def _terms(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        raise ValueError("must be a list of names")
+    return tuple(value)
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError("must be a number between 0 and 1")
+    return float(value)
+
+
+def _paper(value: Any) -> Mapping[str, str]:
+    if not isinstance(value, dict) or not all(v in PAPER_SIZES for v in value.values()):
+        raise ValueError(f"must map languages to one of {', '.join(PAPER_SIZES)}")
+    return MappingProxyType({to_bcp47(str(k)): str(v) for k, v in value.items()})
+
 
 @dataclass(frozen=True)
 class Config:
     """``[tool.pipeline]`` of ``pyproject.toml``, validated once."""
 
     root: Path
-    source_language: str = "en"
-    source_dir: str = "source"
-    locale_dir: str = "locale"
-    output_dir: str = "output"
-    cache_dir: str = ".pipeline-cache"
-    """The build's own state (manifest, lock): never published."""
-    site_url: str = ""
-    do_not_translate: tuple[str, ...] = ()
-    min_translated: float = 0.8
-    paper: Mapping[str, str] = field(default_factory=dict)
-    """Paper size per language, overriding the CLDR default (``A4`` or ``letter``)."""
+    source_language: str = _setting("en", _language, "language of source/*.md")
+    source_dir: str = _setting("source", _folder, "where the articles are")
+    locale_dir: str = _setting("locale", _folder, "where the catalogs are")
+    output_dir: str = _setting("output", _folder, "what is published")
+    cache_dir: str = _setting(".pipeline-cache", _folder, "the build's own state (manifest, lock)")
+    site_url: str = _setting("", _url, "public address of output/")
+    do_not_translate: tuple[str, ...] = _setting(
+        (), _terms, "names every translation keeps verbatim"
+    )
+    min_translated: float = _setting(
+        0.8, _share, "share of entries a language needs to be published"
+    )
+    paper: Mapping[str, str] = _setting(
+        MappingProxyType({}), _paper, "paper size per language, over CLDR's"
+    )
 
     @property
     def source_path(self) -> Path:
@@ -162,7 +221,7 @@ def find_root(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "[tool.pipeline" in candidate.read_text(encoding="utf-8"):
+        if candidate.is_file() and "pipeline" in _read_toml(candidate).get("tool", {}):
             return folder
     raise ConfigError(
         "no project here: no pyproject.toml with a [tool.pipeline] table in this folder "
@@ -171,67 +230,38 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file not found", path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path) from None
+
+
 def load_config(root: Path | None = None) -> Config:
     """Read and validate ``[tool.pipeline]``; every problem is reported at once."""
     root = find_root() if root is None else root
     pyproject = root / "pyproject.toml"
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("file not found", pyproject) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", pyproject) from None
-    table: dict[str, Any] = data.get("tool", {}).get("pipeline", {})
+    table = _read_toml(pyproject).get("tool", {}).get("pipeline", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.pipeline] must be a table", pyproject)
     return config_from_table(table, root, where=str(pyproject))
 
 
 def config_from_table(table: Mapping[str, Any], root: Path, *, where: str = "") -> Config:
-    errors: list[str] = []
-    known = {
-        "source_language",
-        "source_dir",
-        "locale_dir",
-        "output_dir",
-        "cache_dir",
-        "site_url",
-        "do_not_translate",
-        "min_translated",
-        "paper",
-    }
-    for key in sorted(set(table) - known):
-        errors.append(f"unknown setting {key!r}")
+    """Validate every setting against its field of :class:`Config`; all problems at once."""
+    settings = {f.name: f for f in fields(Config) if "validate" in f.metadata}
+    errors = [f"unknown setting {key!r}" for key in sorted(set(table) - set(settings))]
     values: dict[str, Any] = {}
-    for key in (
-        "source_language",
-        "source_dir",
-        "locale_dir",
-        "output_dir",
-        "cache_dir",
-        "site_url",
-    ):
-        if key in table:
-            if isinstance(table[key], str):
-                values[key] = table[key]
-            else:
-                errors.append(f"{key} must be a string")
-    if "do_not_translate" in table:
-        terms = table["do_not_translate"]
-        if isinstance(terms, list) and all(isinstance(t, str) for t in terms):
-            values["do_not_translate"] = tuple(terms)
-        else:
-            errors.append("do_not_translate must be a list of strings")
-    if "min_translated" in table:
-        share = table["min_translated"]
-        if isinstance(share, int | float) and 0 <= share <= 1:
-            values["min_translated"] = float(share)
-        else:
-            errors.append("min_translated must be a number between 0 and 1")
-    if "paper" in table:
-        paper = table["paper"]
-        if isinstance(paper, dict) and all(v in PAPER_SIZES for v in paper.values()):
-            values["paper"] = {to_bcp47(k): v for k, v in paper.items()}
-        else:
-            errors.append(f"paper must map languages to one of {', '.join(PAPER_SIZES)}")
+    for name, setting in settings.items():
+        if name not in table:
+            continue
+        try:
+            values[name] = setting.metadata["validate"](table[name])
+        except (ValueError, ConfigError) as exc:
+            reason = exc.message if isinstance(exc, ConfigError) else str(exc)
+            errors.append(f"{name} {reason}")
     if errors:
         raise ConfigError("[tool.pipeline]: " + "; ".join(errors), where or None)
     return Config(root=root, **values)

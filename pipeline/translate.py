@@ -1,6 +1,6 @@
 """Article + catalog -> :class:`LocalizedArticle`, and the pseudo-locales.
 
-A unit with no usable translation (missing, fuzzy, or rejected by a check)
+A unit with no usable translation (missing, fuzzy, or with an empty form)
 shows its source text, marked with the source language, so that screen
 readers, fonts and hyphenation stay right. Link targets and image sources
 always come from the source (see :func:`pipeline.markdown.render_inline`).
@@ -9,7 +9,7 @@ always come from the source (see :func:`pipeline.markdown.render_inline`).
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from babel import Locale
@@ -19,7 +19,8 @@ from babel.support import Translations
 from markupsafe import Markup
 
 from pipeline.article import Article, Block, Unit
-from pipeline.markdown import plain_text, render_inline
+from pipeline.catalog import is_translated
+from pipeline.inline import plain_text, render_inline
 from pipeline.project import parse_locale
 from pipeline.pseudo import PSEUDO_LOCALES
 
@@ -85,19 +86,18 @@ def text_direction(lang: str) -> str:
     return "rtl" if parse_locale(lang).text_direction == "rtl" else "ltr"
 
 
-def usable_translations(catalog: Catalog | None, reject: Collection[Key] = ()) -> dict[Key, str]:
-    """msgid key -> msgstr for every entry that is translated, not fuzzy and not rejected."""
+def usable_translations(catalog: Catalog | None) -> dict[Key, str]:
+    """msgid key -> msgstr for every (singular) entry that is translated and not fuzzy."""
     if catalog is None:
         return {}
-    result: dict[Key, str] = {}
-    for message in catalog:
-        if not message.id or message.fuzzy or not isinstance(message.id, str):
-            continue
-        if isinstance(message.string, str) and message.string:
-            key = (message.id, message.context)
-            if key not in reject:
-                result[key] = message.string
-    return result
+    return {
+        (message.id, message.context): message.string
+        for message in catalog
+        if isinstance(message.id, str)
+        and isinstance(message.string, str)
+        and message.id
+        and is_translated(message)
+    }
 
 
 def localize(
@@ -129,9 +129,8 @@ def translate(
     lang: str,
     *,
     source_lang: str,
-    reject: Collection[Key] = (),
 ) -> LocalizedArticle:
-    return localize(article, lang, usable_translations(catalog, reject), source_lang=source_lang)
+    return localize(article, lang, usable_translations(catalog), source_lang=source_lang)
 
 
 def pseudo_localize(

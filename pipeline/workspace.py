@@ -23,13 +23,13 @@ from pipeline.catalog import (
     catalog_stats,
     init_catalog,
     init_header,
-    merge,
     template_header,
     ui_template,
     update_header,
 )
 from pipeline.errors import SourceError
 from pipeline.markdown import parse_article, parse_front_matter, split_front_matter
+from pipeline.msgmerge import merge
 from pipeline.pofile import (
     Header,
     load_catalog,

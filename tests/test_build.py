@@ -52,6 +52,8 @@ import pipeline.build.inputs
 from pipeline.build import BuildOptions, BuildReport, build, remove_partial_files, write_atomic
 from pipeline.project import load_config
 
+REAL_CODE_FINGERPRINT = pipeline.build.inputs.code_fingerprint
+"""The real function, before the module's fixture pins its value."""
 LANGS = ("en", "ar", "bn", "fa", "fr", "ru")
 TRANSLATED = tuple(lang for lang in LANGS if lang != "en")
 PSEUDO = ("en-XA", "ar-XB")
@@ -604,6 +606,23 @@ def test_pseudo_locales(clone: Path) -> None:
         assert lang not in sitemap
     for page in output.glob(f"*/{SLUG}.html"):
         assert not set(PSEUDO) & hreflangs(page), page
+
+
+def test_a_change_to_the_pipeline_code_rebuilds_everything(
+    clone: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Code, templates and styles are inputs: a copy of the package, one template edited."""
+    package = tmp_path / "pipeline"
+    shutil.copytree(pipeline.build.inputs.PACKAGE_DIR, package)
+    monkeypatch.setattr(pipeline.build.inputs, "PACKAGE_DIR", package)
+    monkeypatch.setattr(pipeline.build.inputs, "code_fingerprint", REAL_CODE_FINGERPRINT)
+    before = REAL_CODE_FINGERPRINT()
+    assert REAL_CODE_FINGERPRINT() == before
+    template = package / "templates" / "page.html"
+    template.write_text(template.read_text("utf-8") + "\n", "utf-8")
+    assert REAL_CODE_FINGERPRINT() != before
+    report = run_build(clone)
+    assert built_paths(report) == all_targets()
 
 
 # --- broken input ---------------------------------------------------------------------------

@@ -10,16 +10,10 @@ import pytest
 from babel.messages.catalog import Catalog
 from helpers import REAL_ARTICLE, msgfmt_check
 
-from pipeline.catalog import (
-    FUZZY_THRESHOLD,
-    article_template,
-    catalog_stats,
-    init_catalog,
-    merge,
-    similarity,
-)
+from pipeline.catalog import article_template, catalog_stats, init_catalog
 from pipeline.errors import CatalogError
 from pipeline.markdown import parse_article
+from pipeline.msgmerge import FUZZY_THRESHOLD, merge, similarity
 from pipeline.pofile import po_bytes, read_catalog, write_if_changed
 
 DATE = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)

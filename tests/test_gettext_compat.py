@@ -17,10 +17,11 @@ import pytest
 from babel import Locale
 from helpers import ROOT, SLUG, copy_project, run
 
-from pipeline.catalog import article_template, init_catalog, init_header, merge, update_header
+from pipeline.catalog import article_template, init_catalog, init_header, update_header
 from pipeline.checks import CheckContext, check_catalog
 from pipeline.errors import CatalogError, ConfigError
 from pipeline.markdown import parse_article
+from pipeline.msgmerge import merge
 from pipeline.plurals import SAMPLES, cldr_plural_forms, parse_plural_forms
 from pipeline.pofile import po_bytes, read_catalog, read_header
 from pipeline.project import language_tag

@@ -9,14 +9,8 @@ import pytest
 from pipeline.article import Article, Block, Unit
 from pipeline.catalog import article_template
 from pipeline.errors import SourceError
-from pipeline.markdown import (
-    inline_structure,
-    is_translatable,
-    link_targets,
-    parse_article,
-    plain_text,
-    render_inline,
-)
+from pipeline.inline import inline_structure, link_targets, plain_text, render_inline
+from pipeline.markdown import is_translatable, parse_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 SEGMENTATION = FIXTURES / "segmentation.md"

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zxingcpp
 from helpers import SampleLocalized, SampleStrings
+from PIL import Image
 from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError
 
@@ -70,9 +72,10 @@ def test_paper_size_follows_the_likely_territory(lang: str, expected: str) -> No
     assert paper_size(lang) == expected
 
 
-def test_paper_size_override_wins() -> None:
+def test_paper_size_override_wins_for_its_language_only() -> None:
     assert paper_size("en", {"en": "A4"}) == "A4"
-    assert paper_size("ar", {"en": "A4"}) == "A4"
+    assert paper_size("ar", {"ar": "letter"}) == "letter"
+    assert paper_size("en", {"fr": "A4"}) == "letter"
 
 
 # --- the URL fetcher ------------------------------------------------------------------------
@@ -171,9 +174,25 @@ def brochures(
     return paths
 
 
-def test_brochure_has_cover_contents_and_body_pages(brochures: dict[str, Path]) -> None:
-    for path in brochures.values():
-        assert len(PdfReader(path).pages) >= 3
+@needs_poppler
+def test_brochure_has_cover_contents_and_body_pages(
+    brochures: dict[str, Path], article: Article
+) -> None:
+    path = str(brochures["en"])
+    pages = len(PdfReader(path).pages)
+
+    def page(number: int) -> str:
+        text = _run("pdftotext", "-layout", "-f", str(number), "-l", str(number), path, "-")
+        return " ".join(text.split())
+
+    cover, contents, last = page(1), page(2), page(pages)
+    assert article.meta.title in cover and "MedTravellers" in cover and "Page 1" not in cover
+    assert re.search(
+        r"Contents .*What is stem cell therapy .*\.{5,} \d .*References \.+ \d", contents
+    )
+    assert all(heading.unit and heading.unit.msgid in " ".join(page(n) for n in range(3, pages + 1))
+               for heading in article.headings() if heading.level == 2)  # fmt: skip
+    assert "Medical disclaimer" in last and f"Page {pages} of {pages}" in last
 
 
 def test_brochure_metadata_comes_from_the_localized_article(
@@ -200,15 +219,25 @@ def test_brochure_is_a_tagged_pdf_in_its_language(brochures: dict[str, Path], la
     assert "/StructTreeRoot" in root
 
 
-@needs_poppler
+def _page_size(path: Path) -> tuple[int, int]:
+    box = PdfReader(path).pages[0].mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+A4, LETTER = (595, 842), (612, 792)
+
+
 def test_paper_follows_cldr_unless_the_config_overrides_it(
-    brochures: dict[str, Path], config: Config
+    brochures: dict[str, Path], config: Config, tmp_path: Path, sample_localized: SampleLocalized
 ) -> None:
-    assert paper_size("en") == "letter"  # CLDR: English's likely territory is the US
-    assert paper_size("en", {"en": "A4"}) == "A4"
-    expected = {"A4": "(A4)", "letter": "(letter)"}[paper_size("en", config.paper)]
-    assert expected in _run("pdfinfo", str(brochures["en"]))
-    assert "(A4)" in _run("pdfinfo", str(brochures["ar"]))
+    assert dict(config.paper) == {"en": "A4"}  # the project prints English on A4
+    assert _page_size(brochures["en"]) == A4
+    assert _page_size(brochures["ar"]) == A4  # CLDR: Egypt
+    english, ui = sample_localized["en"]
+    cldr_only = make_site([english], site_url=config.site_url, source_lang="en")
+    letter = tmp_path / "en.pdf"
+    letter.write_bytes(PdfRenderer(root=config.root).render(english, cldr_only, ui))
+    assert _page_size(letter) == LETTER  # CLDR: English is likely read in the US
 
 
 @needs_poppler
@@ -280,14 +309,19 @@ def _outline_titles(outline: Any) -> list[str]:
     return titles
 
 
-def test_print_document_qr_code_opens_the_web_page_of_its_language(
-    config: Config, article: Article
+@needs_poppler
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_printed_qr_code_opens_the_web_page_of_its_language(
+    brochures: dict[str, Path], article: Article, lang: str, tmp_path: Path
 ) -> None:
-    localized = translate(article, None, "en", source_lang="en")
-    site = make_site([localized], site_url=config.site_url, source_lang="en")
-    document = render_print_html(localized, site, gettext_translations(None))
-    assert f'alt="https://medtravellers.example/en/{article.slug}.html"' in document
-    assert 'src="data:image/svg+xml' in document
+    """Rasterize the cover as a printer would and decode the QR code with ZXing."""
+    prefix = tmp_path / "cover"
+    _run("pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", str(brochures[lang]), str(prefix))
+    (image,) = tmp_path.glob("cover*.png")
+    codes = zxingcpp.read_barcodes(Image.open(image))
+    assert [(c.format.name, c.text) for c in codes] == [
+        ("QRCode", f"https://medtravellers.example/{lang}/{article.slug}.html")
+    ]
 
 
 def test_print_document_without_site_url_has_no_qr_code(article: Article) -> None:

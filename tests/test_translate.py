@@ -11,7 +11,8 @@ from helpers import REAL_ARTICLE
 
 from pipeline.article import Article
 from pipeline.catalog import article_template, init_catalog
-from pipeline.markdown import inline_structure, inline_tokens, link_targets, parse_article
+from pipeline.inline import inline_structure, inline_tokens, link_targets
+from pipeline.markdown import parse_article
 from pipeline.pseudo import PSEUDO_LOCALES, pseudo_accented, pseudo_bidi
 from pipeline.translate import (
     display_name,
@@ -105,16 +106,17 @@ def test_block_lang_marks_fallback_blocks(article: Article, catalog: Catalog) ->
     }
 
 
-def test_reject_forces_fallback(article: Article, catalog: Catalog) -> None:
+def test_an_emptied_translation_falls_back(article: Article, catalog: Catalog) -> None:
     key = ("Stem cells and stroke", None)
-    localized = translate(article, catalog, "fr", source_lang="en", reject={key})
+    catalog[key[0]].string = ""
+    localized = translate(article, catalog, "fr", source_lang="en")
     assert (localized.title.plain, localized.title.lang, localized.title.fallback) == (
         "Stem cells and stroke",
         "en",
         True,
     )
     assert localized.texts[("Continue", "button")].fallback is False
-    assert key not in usable_translations(catalog, reject={key})
+    assert key not in usable_translations(catalog)
     assert ("A fuzzy sentence here.", None) not in usable_translations(catalog)
 
 

@@ -17,7 +17,8 @@ from babel.messages.catalog import Catalog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.catalog import init_catalog, merge
+from pipeline.catalog import init_catalog
+from pipeline.msgmerge import merge
 from pipeline.pofile import po_bytes, read_catalog
 
 VOCABULARY = [
