@@ -12,7 +12,7 @@ APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
 TEST_APT_PACKAGES := poppler-utils chromium
 BENCH_APT_PACKAGES := po4a
 
-.PHONY: build test bench lint lock system-deps test-system-deps git-config clean
+.PHONY: build test bench lint lock mutation system-deps test-system-deps git-config clean
 
 build: system-deps $(BIN)/.installed git-config
 	$(BIN)/pipeline build
@@ -26,6 +26,17 @@ test: system-deps test-system-deps $(BIN)/.installed-test git-config
 bench: system-deps $(BIN)/.installed-bench
 	$(SUDO) sh -c 'dpkg -s $(BENCH_APT_PACKAGES) >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_APT_PACKAGES)'
 	$(BIN)/python -m benchmarks
+
+# Mutation testing of the code that protects patients ([tool.mutmut], docs/mutation.md).
+# Fails below 90% of all mutants killed (equivalent mutants counted as survivors).
+mutation: system-deps test-system-deps $(BIN)/.installed-mutation
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $$(nproc)
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python -c 'import json, sys; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+		score = s["killed"] / s["total"]; \
+		print("mutation score: %d of %d killed (%.1f%%)" % (s["killed"], s["total"], 100 * score)); \
+		sys.exit(score < 0.9)'
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
@@ -66,9 +77,13 @@ $(BIN)/.installed-test: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --inexact -q --extra test
 	touch $(BIN)/.installed $@
 
+$(BIN)/.installed-mutation: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact -q --extra test --extra mutation
+	touch $(BIN)/.installed $(BIN)/.installed-test $@
+
 $(BIN)/.installed-bench: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --inexact -q --extra test --extra bench
 	touch $(BIN)/.installed $(BIN)/.installed-test $@
 
 clean:
-	rm -rf output/* $(VENV)
+	rm -rf output/* $(VENV) mutants .pipeline-cache

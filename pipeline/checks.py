@@ -261,9 +261,7 @@ def _read_number(raw: str, convention: tuple[str, str]) -> Decimal | None:
     decimal, group = convention
     integer, fraction = raw, ""
     decimals = [i for i, char in enumerate(raw) if char in (decimal, _DECIMAL_MARK)]
-    if len(decimals) > 1:
-        return None
-    if decimals:
+    if decimals:  # a second decimal mark leaves the fraction not all digits
         integer, fraction = raw[: decimals[0]], raw[decimals[0] + 1 :]
         if not fraction.isdigit():
             return None
@@ -361,12 +359,12 @@ def link_set(text: str) -> Counter[str]:
     prose: list[str] = []
     for token in inline_tokens(text):
         if token.type == "link_open":
-            found[str(token.attrs.get("href", ""))] += 1
+            found[str(token.attrs["href"])] += 1
             depth += 1
         elif token.type == "link_close":
             depth -= 1
         elif token.type == "image":
-            found[str(token.attrs.get("src", ""))] += 1
+            found[str(token.attrs["src"])] += 1
         elif token.type in ("text", "code_inline") and depth == 0:
             prose.append(token.content)
             continue
@@ -474,11 +472,9 @@ _DOUBLED_SPACE = re.compile(r"[ \t\u00a0\u202f]{2,}(?![ \t\u00a0\u202f\n])")
 
 
 def _edges(text: str) -> tuple[str, str]:
-    stripped = text.strip()
-    if not stripped:
+    if not text.strip():
         return text, ""
-    start = text.index(stripped)
-    return text[:start], text[start + len(stripped) :]
+    return text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
 
 
 def check_whitespace(entry: Entry, ctx: CheckContext) -> list[Problem]:
@@ -521,7 +517,7 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     found = []
     start: int | None = None
     for index, char in enumerate(f"{text} "):
-        inside = unicodedata.category(char)[0] in "LMN"
+        inside = unicodedata.category(char)[0] in ("L", "M", "N")
         if inside and start is None:
             start = index
         elif not inside and start is not None:
@@ -662,7 +658,7 @@ def _needs_glyph(char: str) -> bool:
     code = ord(char)
     if 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:  # variation selectors
         return False
-    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf")
 
 
 def check_font_coverage(entry: Entry, ctx: CheckContext) -> list[Problem]:

@@ -16,12 +16,10 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 
-def _inline_parser() -> MarkdownIt:
+@functools.cache
+def inline_parser() -> MarkdownIt:
     """Inline text, source or translation: raw HTML is shown as text, never passed through."""
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-
-
-INLINE_PARSER = _inline_parser()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -30,16 +28,16 @@ def inline_tokens(text: str) -> tuple[Token, ...]:
 
     Checks look at each msgid and msgstr several times; parsing once is most of their cost.
     """
-    tokens = INLINE_PARSER.parseInline(text)
+    tokens = inline_parser().parseInline(text)
     return tuple(tokens[0].children or []) if tokens else ()
 
 
 def link_targets(text: str) -> list[str]:
-    return [str(t.attrs.get("href", "")) for t in inline_tokens(text) if t.type == "link_open"]
+    return [str(t.attrs["href"]) for t in inline_tokens(text) if t.type == "link_open"]
 
 
 def image_sources(text: str) -> list[str]:
-    return [str(t.attrs.get("src", "")) for t in inline_tokens(text) if t.type == "image"]
+    return [str(t.attrs["src"]) for t in inline_tokens(text) if t.type == "image"]
 
 
 def inline_structure(text: str) -> list[str]:
@@ -67,7 +65,7 @@ def _pin_targets(
     drop_close = 0
     for token in tokens:
         if token.type == f"{kind}_open" or (kind == "image" and token.type == "image"):
-            target = str(token.attrs.get(attr, ""))
+            target = str(token.attrs[attr])
             if target not in allowed:
                 target = allowed[index] if index < len(allowed) else ""
             index += 1
@@ -96,7 +94,8 @@ def render_inline(text: str, *, source: str | None = None) -> Markup:
     if source is not None:
         tokens = _pin_targets(tokens, "href", "link", link_targets(source))
         tokens = _pin_targets(tokens, "src", "image", image_sources(source))
-    html = INLINE_PARSER.renderer.render(tokens, INLINE_PARSER.options, {})
+    parser = inline_parser()
+    html = parser.renderer.render(tokens, parser.options, {})
     return Markup(html.strip())
 
 

@@ -66,7 +66,7 @@ def merge(catalog: Catalog, template: Catalog) -> Catalog:
             if best is not None:
                 message.string = best.string
                 message.flags.add("fuzzy")
-                message.previous_id = [best.id] if isinstance(best.id, str) else list(best.id)
+                message.previous_id = [str(best.id)]  # candidates are singular entries
                 message.user_comments = list(best.user_comments)
         merged[message.id] = message
 

@@ -26,7 +26,7 @@ def _setting(default: Any, validate: Validator, doc: str) -> Any:
     """A field of ``[tool.pipeline]``: its default, how a value is checked, what it means."""
     metadata = {"validate": validate, "doc": doc}
     if isinstance(default, Mapping):
-        return field(default_factory=lambda: MappingProxyType(dict(default)), metadata=metadata)
+        return field(default_factory=lambda: dict(default), metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
@@ -71,7 +71,7 @@ def _share(value: Any) -> float:
 def _paper(value: Any) -> Mapping[str, str]:
     if not isinstance(value, dict) or not all(v in PAPER_SIZES for v in value.values()):
         raise ValueError(f"must map languages to one of {', '.join(PAPER_SIZES)}")
-    return MappingProxyType({to_bcp47(str(k)): str(v) for k, v in value.items()})
+    return {to_bcp47(str(k)): str(v) for k, v in value.items()}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Config:
         0.8, _share, "share of entries a language needs to be published"
     )
     paper: Mapping[str, str] = _setting(
-        MappingProxyType({}), _paper, "paper size per language, over CLDR's"
+        MappingProxyType({}), _paper, "paper size per language, over CLDR's (a copy is kept)"
     )
 
     @property

@@ -422,3 +422,54 @@ def test_long_previous_msgid_is_written_as_a_po_string_and_read_back(tmp_path: P
     path = tmp_path / "fr.po"
     path.write_bytes(data)
     assert msgfmt_check(path).returncode == 0
+
+
+# --- the merge's edges (found by mutation testing) ---------------------------------------------
+
+
+def test_merge_keeps_the_catalogs_language_header_comment_and_fuzzy_header() -> None:
+    old = translated(template(KEEP), {KEEP: KEEP_FR})
+    old.header_comment = "# French translation of demo.\n# Claire, 2026."
+    old.fuzzy = True
+    merged = merge(old, template(KEEP))
+    assert str(merged.locale) == "fr"
+    assert merged.header_comment == old.header_comment
+    assert merged.fuzzy is True
+    old.fuzzy = False
+    assert merge(old, template(KEEP)).fuzzy is False
+
+
+def test_a_string_still_in_the_template_is_not_offered_as_fuzzy_for_another() -> None:
+    """Only strings that left the template lend their translation to a changed one."""
+    base = "Take the dose that your doctor prescribes"
+    old = translated(template(base), {base: "Prenez la dose que votre médecin prescrit"})
+    merged = merge(old, template(base, base + " today"))
+    assert active(merged)[base + " today"] == ("", False, [])
+
+
+def test_merge_adds_the_templates_flags_to_the_translators_flags() -> None:
+    msgid = "Published by %(publisher)s"
+    old = translated(template(msgid), {msgid: "Publié par %(publisher)s"})
+    old_message = old.get(msgid)
+    assert old_message is not None
+    old_message.flags = {"fuzzy"}
+    merged = merge(old, template(msgid))
+    message = merged.get(msgid)
+    assert message is not None
+    assert message.flags == {"fuzzy", "python-format"}
+
+
+def test_a_candidate_in_another_context_does_not_stop_the_search() -> None:
+    old_text = "How long after a stroke can the therapy start"
+    old = translated(template((old_text, "faq"), old_text), {old_text: "Combien de temps"})
+    old_plain = old.get(old_text)
+    assert old_plain is not None and old_plain.string
+    merged = merge(old, template(old_text + " now"))
+    assert active(merged)[old_text + " now"] == ("Combien de temps", True, [old_text])
+
+
+def test_a_similarity_of_exactly_the_threshold_is_enough() -> None:
+    old_text, new_text = "stem cell therapy", "stem cell therapy for stroke recovery patients"
+    assert similarity(old_text, new_text) == FUZZY_THRESHOLD
+    merged = merge(translated(template(old_text), {old_text: "thérapie"}), template(new_text))
+    assert active(merged)[new_text] == ("thérapie", True, [old_text])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 
 from pipeline.build.gating import gate
 from pipeline.checks import (
@@ -20,6 +20,7 @@ from pipeline.checks import (
     Problem,
     bare_urls,
     check_catalog,
+    check_doubled_word,
     check_end_punctuation,
     check_figures,
     check_font_coverage,
@@ -33,6 +34,7 @@ from pipeline.checks import (
     entries,
 )
 from pipeline.errors import CheckUnavailable
+from pipeline.fonts import FontCoverage, print_stack
 from pipeline.project import parse_locale
 
 Check = Callable[[Entry, CheckContext], list[Problem]]
@@ -292,3 +294,183 @@ def test_gate_says_the_share_translated_and_the_share_required() -> None:
         catalog.add(f"text {n}", "texte" if n == 0 else "")
     decision = gate([], catalog, set(), lang="fr", domain="d", min_translated=0.5)
     assert decision.reasons == ("33% translated, 50% required",)
+
+
+# --- what the first round of mutation testing found untested ---------------------------------
+
+
+def test_a_decimal_part_counts() -> None:
+    assert check_figures(Entry("A 1.5 mm cut.", "A 1.7 mm cut."), ctx("en")) == [
+        ("error", "figures differ: missing 1.5; not in the source: 1.7")
+    ]
+
+
+def test_a_period_in_french_figures_is_no_group_mark() -> None:
+    """ "1.500" is no French way to write 1500; a dose that can be read as 1.5 is an error."""
+    assert check_figures(Entry("Take 1,500 mg.", "Prenez 1.500 mg."), ctx("fr")) != []
+
+
+def test_a_figure_written_twice_is_one_too_many() -> None:
+    assert check_figures(Entry("Take 5 mg.", "Take 5 mg, 5.0 mg."), ctx("en")) == [
+        ("error", "figures differ: not in the source: 5.0")
+    ]
+
+
+def test_many_unsafe_things_are_listed_five_then_counted() -> None:
+    msgstr = "<script> <iframe> <object> <embed> <style> <svg onload=x>"
+    assert check_unsafe_markup(Entry("Hello", msgstr), ctx("fr")) == [
+        ("error", "unsafe markup: <embed, <iframe, <object, <script, <style and 2 more")
+    ]
+    five = "<script> <iframe> <object> <embed> <style>"
+    assert check_unsafe_markup(Entry("Hello", five), ctx("fr")) == [
+        ("error", "unsafe markup: <embed, <iframe, <object, <script, <style")
+    ]
+
+
+def test_markup_lists_what_is_missing_and_what_is_extra() -> None:
+    assert check_markup(Entry("**a** b", "a `b`"), ctx("fr")) == [
+        ("error", "markup differs: missing markup bold; extra markup code")
+    ]
+
+
+def test_a_link_target_written_in_prose_next_to_code_is_still_a_link() -> None:
+    entry = Entry("See https://a.example/x `code`", "Voir `code` https://b.example/y")
+    assert check_links(entry, ctx("fr")) == [
+        ("error", "links differ: missing link https://a.example/x; extra link https://b.example/y")
+    ]
+
+
+def test_the_same_image_twice_is_counted_twice() -> None:
+    entry = Entry("![a](x.png) ![b](x.png)", "![a](x.png)")
+    assert check_links(entry, ctx("fr")) == [("error", "links differ: missing link x.png")]
+
+
+def test_text_inside_a_link_is_not_read_for_bare_urls() -> None:
+    entry = Entry("[https://a.example/](https://a.example/)", "[voir](https://a.example/)")
+    assert check_links(entry, ctx("fr")) == []
+
+
+def test_end_punctuation_looks_past_closing_marks_and_spaces() -> None:
+    entry = Entry("**Is it safe?** ", "**Ist es sicher.** ")
+    assert check_end_punctuation(entry, ctx("de")) == [
+        ("warning", "source ends with '?': expected '?' at the end, found '.'")
+    ]
+
+
+def test_a_target_may_end_with_any_of_its_language_marks() -> None:
+    problems = check_end_punctuation(Entry("Done.", "বাস"), ctx("bn"))
+    assert [message for _, message in problems] == [
+        "source ends with '.': expected '।' or '.' at the end, found 'স'"
+    ]
+
+
+def test_do_not_translate_terms_are_removed_longest_first() -> None:
+    context = CheckContext(
+        "ar", parse_locale("ar"), do_not_translate=("Travel", "MedTravellers"), coverage=None
+    )
+    assert check_unchanged(Entry("MedTravellers", "MedTravellers"), context) == []
+
+
+def test_an_unnamed_character_is_shown_by_its_code_point() -> None:
+    context = CheckContext("fr", parse_locale("fr"), coverage=lambda c: c != "\ue000")
+    assert check_font_coverage(Entry("x", "a\ue000"), context) == [
+        ("error", "no font for U+E000 in the fr font stack")
+    ]
+
+
+def test_entries_of_messages_without_a_line_or_with_odd_strings() -> None:
+    plain = Message("plain", ("un", "deux"))  # msgstr[1] on a plain entry
+    plural = Message(("one", "many"), "xy")  # a plural entry read with one string
+    assert [(e.msgstr, e.line) for e in entries(plain)] == [("un", 0)]
+    assert [(e.msgstr, e.plural_form) for e in entries(plural)] == [("xy", 0)]
+
+
+def test_the_default_source_language_is_english() -> None:
+    context = CheckContext.for_language("fr", coverage=lambda _: True)
+    assert str(context.source_locale) == "en"
+
+
+def test_after_a_check_that_cannot_run_the_later_checks_still_run() -> None:
+    def unavailable(_: str) -> bool:
+        raise CheckUnavailable("no fontconfig here")
+
+    context = CheckContext("fr", parse_locale("fr"), coverage=unavailable)
+    catalog = Catalog(locale="fr")
+    catalog.add("One", "Un ", lineno=3)
+    findings = check_catalog(catalog, lang="fr", domain="d", path="fr/d.po", context=context)
+    assert [(f.check, f.message, f.location) for f in findings if f.check == "whitespace"] == [
+        ("whitespace", "trailing whitespace ' ', source has ''", "fr/d.po:3")
+    ]
+
+
+def test_the_plural_forms_finding_says_what_differs() -> None:
+    catalog = Catalog(locale="fr")
+    catalog.mime_headers = [("Plural-Forms", "nplurals=2; plural=(n > 1);")]
+    (finding,) = check_catalog(catalog, lang="fr", domain="d", path="fr/d.po", context=ctx("fr"))
+    assert finding.message.startswith(
+        "Plural-Forms 'nplurals=2; plural=(n > 1);' differs from CLDR's rule for fr: 'nplurals=3;"
+    )
+
+
+def test_gate_sorts_missing_entries_by_msgid_then_context() -> None:
+    keys = {("same", "B"), ("same", None), ("same", "A"), ("other", None)}
+    decision = gate([], Catalog(locale="fr"), keys, lang="fr", domain="d", min_translated=0)
+    assert decision.reasons == (
+        "critical entry missing from the catalog: other",
+        "critical entry missing from the catalog: same",
+        "critical entry missing from the catalog: same",
+        "1 more critical entries not ready",
+    )
+
+
+def test_gate_counts_two_thirds_down() -> None:
+    catalog = Catalog(locale="fr")
+    for n in range(3):
+        catalog.add(f"text {n}", "" if n == 0 else "texte")
+    decision = gate([], catalog, set(), lang="fr", domain="d", min_translated=0.9)
+    assert decision.reasons == ("66% translated, 90% required",)
+
+
+def test_a_context_for_a_language_has_every_setting_it_was_given() -> None:
+    def coverage(_: str) -> bool:
+        return True
+
+    context = CheckContext.for_language(
+        "pt-BR", do_not_translate=["MedTravellers"], coverage=coverage, source_language="de"
+    )
+    assert (context.lang, str(context.locale), context.do_not_translate) == (
+        "pt-BR", "pt_BR", ("MedTravellers",)
+    )  # fmt: skip
+    assert context.coverage is coverage and str(context.source_locale) == "de"
+    default = CheckContext.for_language("bn")
+    assert isinstance(default.coverage, FontCoverage)
+    assert default.coverage.families == print_stack("bn").families
+
+
+def test_figures_of_the_source_are_read_the_source_languages_way() -> None:
+    """A German source's "1,5" is one and a half."""
+    context = CheckContext(
+        "fr", parse_locale("fr"), coverage=None, source_locale=parse_locale("de")
+    )
+    assert check_figures(Entry("Nehmen Sie 1,5 mg.", "Prenez 1,5 mg."), context) == []
+
+
+def test_a_url_in_a_code_span_is_a_link_target_too() -> None:
+    entry = Entry("Open `https://a.example/x` now.", "Ouvrez `code`.")
+    assert check_links(entry, ctx("fr")) == [
+        ("error", "links differ: missing link https://a.example/x")
+    ]
+
+
+def test_a_bare_url_ends_where_its_line_ends() -> None:
+    entry = Entry("See https://a.example/x\nnow.", "Voir https://a.example/x maintenant.")
+    assert check_links(entry, ctx("fr")) == []
+
+
+def test_an_escaped_percent_sign_is_no_placeholder() -> None:
+    assert check_placeholders(Entry("100%% sure", "sûr à 100 %"), ctx("fr")) == []
+
+
+def test_a_word_with_digits_doubled_is_a_doubled_word() -> None:
+    problems = check_doubled_word(Entry("The A320 leaves.", "Le A320 A320 part."), ctx("fr"))
+    assert problems == [("warning", "doubled word: a320")]
