@@ -113,6 +113,6 @@ def parse_build(stdout: str, stderr: str) -> BuildOutcome:
 
 
 def manifest_targets(project: Path) -> dict[str, str]:
-    """Output path -> input key, from the build's manifest (``.pipeline-cache/manifest.json``)."""
+    """Page and brochure path -> input key, from ``.pipeline-cache/manifest.json``."""
     data = json.loads((project / ".pipeline-cache" / "manifest.json").read_text(encoding="utf-8"))
-    return {path: str(entry["key"]) for path, entry in data["files"].items()}
+    return {path: str(entry["key"]) for path, entry in data["files"].items() if "/" in path}

@@ -98,10 +98,11 @@ CRITICAL_TAG = "Critical:"
 
 def critical_ui_keys(template_files: Iterable[tuple[Path, str]]) -> frozenset[Key]:
     """The template messages marked ``{# Critical: ... #}``: a language is published only when
-    they are translated and not fuzzy."""
+    they are translated and not fuzzy. Only templates with such a comment are parsed."""
+    marked = [(p, n) for p, n in template_files if CRITICAL_TAG in p.read_text("utf-8")]
     return frozenset(
         (message if isinstance(message, str) else message[0], context)
-        for _, _, message, comments, context in _template_messages(template_files, (CRITICAL_TAG,))
+        for _, _, message, comments, context in _template_messages(marked, (CRITICAL_TAG,))
         if comments
     )
 

@@ -705,21 +705,25 @@ def applies(check: str, entry: Entry) -> bool:
 
 def check_plural_forms(catalog: Catalog, context: CheckContext) -> list[Problem]:
     """The header's Plural-Forms against CLDR's rule for the language (compared on integers)."""
-    declared = catalog.plural_forms
+    return list(_plural_forms_problems(catalog.plural_forms, context.locale, context.lang))
+
+
+@functools.lru_cache(maxsize=256)
+def _plural_forms_problems(declared: str, locale: Locale, lang: str) -> tuple[Problem, ...]:
     try:
         forms = parse_plural_forms(declared)
     except ValueError as exc:
-        return [("error", f"Plural-Forms: {exc}")]
-    expected = cldr_plural_forms(context.locale)
+        return (("error", f"Plural-Forms: {exc}"),)
+    expected = cldr_plural_forms(locale)
     if forms.same_as(expected):
-        return []
-    return [
+        return ()
+    return (
         (
             "warning",
-            f"Plural-Forms {forms.header!r} differs from CLDR's rule for {context.lang}: "
+            f"Plural-Forms {forms.header!r} differs from CLDR's rule for {lang}: "
             f"{expected.header!r}",
-        )
-    ]
+        ),
+    )
 
 
 def check_catalog(
