@@ -30,6 +30,10 @@ SAMPLES: tuple[int, ...] = (
 """Integers on which rules are compared: every remainder CLDR's rules test (mod 10, 100,
 1000) and the powers of ten its ``many`` categories single out (French 1 000 000)."""
 
+REACH_SAMPLES: tuple[int, ...] = (*range(0, 1001), *SAMPLES[2001:])
+"""Enough integers to reach every category CLDR gives whole numbers (every remainder mod 1000,
+and the powers of ten); the tests check the result on all of :data:`SAMPLES`."""
+
 _HEADER = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$", re.DOTALL)
 
 
@@ -143,9 +147,9 @@ def parse_plural_forms(value: str) -> PluralForms:
 
 @cache
 def cldr_plural_forms(locale: Locale) -> PluralForms:
-    """The gettext plural forms of ``locale`` from its CLDR rules, checked on every sample."""
+    """The gettext plural forms of ``locale`` from its CLDR rules (tests check every sample)."""
     rule: PluralRule = locale.plural_form
-    reached = {rule(n) for n in SAMPLES}
+    reached = {rule(n) for n in REACH_SAMPLES}
     tags = [tag for tag in CLDR_ORDER if tag in reached]
     fallback = "other" if "other" in reached else tags[-1]
     branches = []
@@ -157,8 +161,4 @@ def cldr_plural_forms(locale: Locale) -> PluralForms:
                 f" ? {tags.index(tag)} : "
             )
     expression = "(" + "".join(branches) + f"{tags.index(fallback)})" if branches else "0"
-    forms = PluralForms(len(tags), expression)
-    for n in SAMPLES:
-        if forms.index(n) != tags.index(rule(n)):
-            raise AssertionError(f"{locale}: plural expression disagrees with CLDR for n={n}")
-    return forms
+    return PluralForms(len(tags), expression)

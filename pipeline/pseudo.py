@@ -15,8 +15,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from babel.support import Translations
-
 _PROTECTED = re.compile(
     r"""
       (?P<ticks>`+).+?(?<!`)(?P=ticks)(?!`) # code span
@@ -90,18 +88,3 @@ PSEUDO_LOCALES: dict[str, PseudoLocale] = {
     "en-XA": PseudoLocale("en-XA", "Pseudo (accented)", "ltr", pseudo_accented),
     "ar-XB": PseudoLocale("ar-XB", "Pseudo (bidi)", "rtl", pseudo_bidi),
 }
-
-
-class PseudoTranslations(Translations):
-    """Template strings pseudo-translated on the fly, placeholders kept."""
-
-    def __init__(self, lang: str, keep: Sequence[str] = ()):
-        super().__init__()
-        self._transform = PSEUDO_LOCALES[lang].transform
-        self._keep = tuple(keep)
-
-    def gettext(self, message: str) -> str:
-        return self._transform(message, self._keep)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._transform(singular if n == 1 else plural, self._keep)

@@ -164,3 +164,18 @@ def display_name(lang: str) -> str:
     locale: Locale = parse_locale(lang)
     name = locale.get_display_name(locale) or lang
     return name[:1].upper() + name[1:]
+
+
+class PseudoTranslations(Translations):
+    """Template strings pseudo-translated on the fly, placeholders kept."""
+
+    def __init__(self, lang: str, keep: Sequence[str] = ()):
+        super().__init__()
+        self._transform = PSEUDO_LOCALES[lang].transform
+        self._keep = tuple(keep)
+
+    def gettext(self, message: str) -> str:
+        return self._transform(message, self._keep)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._transform(singular if n == 1 else plural, self._keep)

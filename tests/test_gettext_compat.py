@@ -22,7 +22,7 @@ from pipeline.checks import CheckContext, check_catalog
 from pipeline.errors import CatalogError, ConfigError
 from pipeline.markdown import parse_article
 from pipeline.msgmerge import merge
-from pipeline.plurals import SAMPLES, cldr_plural_forms, parse_plural_forms
+from pipeline.plurals import CLDR_ORDER, SAMPLES, cldr_plural_forms, parse_plural_forms
 from pipeline.pofile import po_bytes, read_catalog, read_header
 from pipeline.project import language_tag
 
@@ -178,6 +178,18 @@ def test_plural_forms_agree_with_cldr_as_gnu_gettext_evaluates_them(
         reached = [t for t in expected if any(locale.plural_form(k) == t for k in SAMPLES)]
         tag = locale.plural_form(n)
         assert got == f"form{reached.index(tag) if tag in reached else forms.nplurals - 1}", n
+
+
+@pytest.mark.parametrize(
+    "lang", [*LANGUAGES, "lv", "ro", "mt", "br", "gd", "kw", "uk", "sr", "hr", "is", "mk", "zh"]
+)
+def test_plural_expression_sends_every_sample_to_its_cldr_category(lang: str) -> None:
+    locale = Locale.parse(lang)
+    forms = cldr_plural_forms(locale)
+    reached = [t for t in CLDR_ORDER if any(locale.plural_form(n) == t for n in SAMPLES)]
+    for n in SAMPLES:
+        tag = locale.plural_form(n)
+        assert forms.index(n) == reached.index(tag), (lang, n, tag)
 
 
 def test_russian_drops_the_fraction_only_category() -> None:

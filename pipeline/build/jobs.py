@@ -23,10 +23,9 @@ from pipeline.build.files import bytes_sha, write_atomic
 from pipeline.build.manifest import Target
 from pipeline.errors import PipelineError, RenderError
 from pipeline.project import PSEUDO_TAGS
-from pipeline.pseudo import PseudoTranslations
 from pipeline.render.html import render_page
 from pipeline.render.site import Site
-from pipeline.translate import LocalizedArticle, gettext_translations
+from pipeline.translate import LocalizedArticle, PseudoTranslations, gettext_translations
 
 
 @dataclass(frozen=True)
