@@ -113,8 +113,10 @@ def localize(
             continue
         msgstr = translations.get(unit.key)
         if msgstr:
+            # A translation identical to its source (a cited title, a brand) is source text.
+            text_lang = source_lang if msgstr == unit.msgid else lang
             texts[unit.key] = Text(
-                render_inline(msgstr, source=unit.msgid), plain_text(msgstr), lang, False
+                render_inline(msgstr, source=unit.msgid), plain_text(msgstr), text_lang, False
             )
         else:
             texts[unit.key] = Text(

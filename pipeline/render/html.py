@@ -44,6 +44,8 @@ class Alternate:
 class ReferenceItem:
     url: str
     text: Text
+    lang: str | None = None
+    """The title's language where it differs from the page's (a title cited in the original)."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def article_view(localized: LocalizedArticle) -> ArticleView:
 
 
 def _reference(localized: LocalizedArticle, reference: Reference) -> ReferenceItem:
-    return ReferenceItem(reference.url, localized.text(reference.unit))
+    text = localized.text(reference.unit)
+    return ReferenceItem(reference.url, text, text.lang if text.lang != localized.lang else None)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 from pipeline.errors import RenderError
 from pipeline.fonts import print_font_css
 from pipeline.layout import page_path, pdf_path
+from pipeline.render import textlayer
 from pipeline.render.environment import (
     STATIC_DIR,
     GettextTranslations,
@@ -135,6 +136,7 @@ class PdfRenderer:
         self.font_config = font_config or FontConfiguration()
         self.stylesheets = list(stylesheets)
         self.pdf_variant = pdf_variant
+        textlayer.install()
 
     def base_url(self, localized: LocalizedArticle) -> str:
         if self.root is None:
@@ -147,9 +149,13 @@ class PdfRenderer:
     ) -> bytes:
         """The PDF brochure ``<lang>/<slug>.pdf``."""
         document = render_print_html(localized, site, translations)
-        return self.write(document, base_url=self.base_url(localized))
+        return self.write(
+            document, base_url=self.base_url(localized), source_lang=localized.source_lang
+        )
 
-    def write(self, document: str, *, base_url: str | None = None) -> bytes:
+    def write(
+        self, document: str, *, base_url: str | None = None, source_lang: str | None = None
+    ) -> bytes:
         """Lay out a print document and return the PDF."""
         html = HTML(
             string=document,
@@ -158,7 +164,8 @@ class PdfRenderer:
         )
         rendered = html.render(stylesheets=self.stylesheets, font_config=self.font_config)
         options = {"pdf_variant": self.pdf_variant} if self.pdf_variant else {}
-        pdf = rendered.write_pdf(**options)
+        with textlayer.document_language(rendered.metadata.lang, source_lang):
+            pdf = rendered.write_pdf(**options)
         if pdf is None:  # only when a target is given
             raise RenderError("WeasyPrint returned no PDF")
         return bytes(pdf)

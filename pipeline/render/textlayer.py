@@ -1,0 +1,281 @@
+"""The brochure's text layer: what copy, search and screen readers get back from the PDF.
+
+WeasyPrint maps each glyph of a font to text once (the font's ToUnicode map),
+the first time it draws the glyph. That cannot describe what shaping does in
+most scripts: a Bengali or Devanagari vowel sign drawn before the consonant it
+follows, one cluster drawn with several glyphs, Arabic lam-alef drawn as one
+glyph, a zero-width non-joiner that has no glyph at all. Extracted Bengali came
+out as "সেোহোয্য" for "সাহায্য".
+
+PDF has the standard answer (ISO 32000-1, 14.9.4): marked content whose
+``/ActualText`` is the text the glyphs stand for. :func:`install` wraps the one
+WeasyPrint function that draws a line of text (``draw_first_line``) so that
+every word it draws is such a span: ``/Span <</ActualText (word) /Lang (xx)>>
+BDC ... EMC``. Poppler (``pdftotext``, Evince, Okular) and PDFium (Chrome)
+read it. Spans are per word because the two differ on a right-to-left span:
+given one word, both reverse it, so a right-to-left word carries its text in
+visual order and comes out right. The span also carries the language of runs
+that differ from the document's (an English reference title in an Arabic
+brochure), and a hyphen the layout added at a line end is given as ``-``, which
+both engines take for a line-end hyphen and join the word again.
+
+Nothing of WeasyPrint is copied: the wrapper computes, from the same Pango
+line, which glyph belongs to which word, and splits the text-showing
+operators WeasyPrint emits at word boundaries to put the spans around them.
+It is written against one WeasyPrint version (:data:`WEASYPRINT_VERSION`, the
+locked one): another version is refused at once, loudly, rather than risk a
+wrong text layer.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pydyf
+import weasyprint
+from weasyprint.draw import text as weasyprint_text
+from weasyprint.text.ffi import ffi, pango
+
+from pipeline.errors import RenderError
+
+WEASYPRINT_VERSION = "70.0"
+"""The WeasyPrint whose ``draw_first_line`` this module was written and tested against."""
+LAYOUT_HYPHEN = "-"
+"""The text of a hyphen added by the layout: what poppler and PDFium join a word across."""
+TEXT_HYPHEN = "\u2010"
+"""The text of a line-end hyphen that is the text's own ("post-" + "stroke"): kept."""
+
+_TJ_TOKEN = re.compile(r"<([0-9a-fA-F]*)>|([^<>]+)")
+_WORD = {
+    False: re.compile(r"\S+\s*"),
+    True: re.compile(r"[^\s!-/:-@\[-`{-~\u060c\u061b\u061f\u066a-\u066d\u06d4\u00ab\u00bb]+"),
+}
+"""A word: a run without spaces, with the spaces after it (PDFium takes the space between two
+spans from their text); for right-to-left text, without punctuation or spaces."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    """What the word's glyphs stand for, in the order the span must carry it."""
+    lang: str | None
+    """The word's language where it differs from the document's."""
+
+
+def _words_of_glyphs(
+    textbox: Any, document_lang: tuple[str | None, str | None]
+) -> list[Word | None]:
+    """For each glyph WeasyPrint will show, in drawing order, the span it belongs to.
+
+    ``None`` for a glyph outside every word (a space). Every word gets a span,
+    not only those with complex clusters: the ToUnicode map keeps the text of a
+    glyph's *first* use, so a glyph first drawn inside a conjunct or a ligature
+    is wrong in every simple word after it. Punctuation around a right-to-left
+    word stays out of its span (PDFium reorders it otherwise).
+    """
+    layout = textbox.pango_layout
+    text: str = layout.text
+    data = text.encode()
+    char_at = [0] * (len(data) + 1)
+    position = 0
+    for index, char in enumerate(text):
+        for offset in range(len(char.encode())):
+            char_at[position + offset] = index
+        position += len(char.encode())
+    char_at[len(data)] = len(text)
+    hyphen = textbox.style["hyphenate_character"]
+    lang = textbox.style["lang"]
+    document, source = document_lang
+    foreign = lang if lang and document and _base(lang) != _base(document) else None
+    in_rtl = textbox.style["direction"] == "rtl"
+
+    first_line, _ = layout.get_first_line()
+    glyph_words: list[Word | None] = []
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        item = glyph_item.item
+        start, end = char_at[item.offset], char_at[item.offset + item.length]
+        glyphs = glyph_item.glyphs
+        clusters = [char_at[item.offset + glyphs.log_clusters[i]] for i in range(glyphs.num_glyphs)]
+        rtl = bool(item.analysis.level % 2)
+        item_lang = foreign
+        if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
+            item_lang = foreign or source  # a brand or cited name inside right-to-left text
+        words = _item_words(text, start, end, clusters, rtl, hyphen, item_lang)
+        for i in range(glyphs.num_glyphs):
+            if glyphs.glyphs[i].glyph != pango.PANGO_GLYPH_EMPTY:
+                glyph_words.append(words.get(clusters[i]))
+    return glyph_words
+
+
+def _item_words(
+    text: str,
+    start: int,
+    end: int,
+    clusters: list[int],
+    rtl: bool,
+    hyphen: str,
+    lang: str | None,
+) -> dict[int, Word]:
+    """Cluster start -> the span of its word, for the words of one Pango item that need one."""
+    starts = sorted(set(clusters))
+    words: dict[int, Word] = {}
+    for match in _WORD[rtl].finditer(text, start, end):
+        word = match.group()
+        inside = [c for c in starts if match.start() <= c < match.end()]
+        if not text[match.end() :].strip():
+            core = word.rstrip()
+            word = _line_end(core, hyphen) + word[len(core) :]
+        shown = Word(_visual(word) if rtl else word, lang)
+        for cluster in inside:
+            words[cluster] = shown
+    return words
+
+
+def _base(lang: str) -> str:
+    return lang.replace("_", "-").split("-")[0].lower()
+
+
+def _has_latin_letter(text: str) -> bool:
+    return any(char.isalpha() and "LATIN" in unicodedata.name(char, "") for char in text)
+
+
+def _line_end(word: str, layout_hyphen: str) -> str:
+    """The last word of a line: a hyphen the layout added becomes ``-``, which poppler and
+    PDFium take for a line-end hyphen and join the word across; a hyphen of the text itself
+    becomes U+2010, which both keep."""
+    if layout_hyphen and word.endswith(layout_hyphen):
+        return word[: -len(layout_hyphen)] + LAYOUT_HYPHEN
+    if word.endswith("-"):
+        return word[:-1] + TEXT_HYPHEN
+    return word
+
+
+def _visual(word: str) -> str:
+    """A right-to-left word as both engines expect it: reversed character by character.
+
+    Only a word in a right-to-left script: letters forced right-to-left by an
+    override (the ar-XB pseudo-locale) are read left to right by both engines.
+    """
+    if any(unicodedata.bidirectional(char) in ("R", "AL") for char in word):
+        return word[::-1]
+    return word
+
+
+class _SpanningStream:
+    """The stream WeasyPrint draws the line into, with a span around each word's glyphs."""
+
+    def __init__(self, stream: Any, words: list[Word | None]):
+        self._stream = stream
+        self._words = words
+        self._next = 0
+        self._open: Word | None = None
+        self._hex_width: dict[str, int] = {}
+        self._width = 4
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def add_font(self, pango_font: Any) -> Any:
+        font, size = self._stream.add_font(pango_font)
+        self._hex_width[font.hash] = 2 if font.bitmap else 4
+        return font, size
+
+    def set_font_size(self, font: str, size: float) -> None:
+        self._width = self._hex_width.get(font, 4)
+        self._stream.set_font_size(font, size)
+
+    def show_text(self, string: str) -> None:
+        pending = ""
+        for match in _TJ_TOKEN.finditer(string):
+            hex_digits, other = match.groups()
+            if other is not None:
+                pending += other
+                continue
+            run = ""
+            for offset in range(0, len(hex_digits), self._width):
+                word = self._words[self._next] if self._next < len(self._words) else None
+                self._next += 1
+                if word is not self._open:
+                    if run or pending:
+                        self._stream.show_text(f"{pending}<{run}>" if run else pending)
+                        run = pending = ""
+                    self._switch(word)
+                run += hex_digits[offset : offset + self._width]
+            pending += f"<{run}>"
+        if pending:
+            self._stream.show_text(pending)
+
+    def _switch(self, word: Word | None) -> None:
+        if self._open is not None:
+            self._stream.end_marked_content()
+        self._open = word
+        if word is not None:
+            properties = pydyf.Dictionary({"ActualText": pydyf.String(word.text)})
+            if word.lang:
+                properties["Lang"] = pydyf.String(word.lang)
+            self._stream.begin_marked_content("Span", properties)
+
+    def close(self) -> None:
+        self._switch(None)
+
+
+DrawFirstLine = Callable[..., Any]
+
+
+def _with_actual_text(
+    original: DrawFirstLine, document_lang: Callable[[], tuple[str | None, str | None]]
+) -> Any:
+    @functools.wraps(original)
+    def draw_first_line(
+        stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str, matrix: Any
+    ) -> Any:
+        if text_overflow == "ellipsis" or block_ellipsis != "none" or not textbox.text.strip():
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        words = _words_of_glyphs(textbox, document_lang())
+        spanning = _SpanningStream(stream, words)
+        try:
+            return original(spanning, textbox, text_overflow, block_ellipsis, matrix)
+        finally:
+            spanning.close()
+
+    draw_first_line.pipeline_text_layer = True  # type: ignore[attr-defined]
+    return draw_first_line
+
+
+_DOCUMENT_LANG: list[tuple[str | None, str | None]] = [(None, None)]
+"""(document language, source language) of the brochure being drawn."""
+
+
+@functools.cache
+def install() -> None:
+    """Make every brochure's text layer exact; refuses a WeasyPrint it was not written for."""
+    if weasyprint.__version__ != WEASYPRINT_VERSION:
+        raise RenderError(
+            f"the PDF text layer is written for WeasyPrint {WEASYPRINT_VERSION}, not "
+            f"{weasyprint.__version__}: check pipeline/render/textlayer.py against the new "
+            "draw_first_line, then update WEASYPRINT_VERSION"
+        )
+    weasyprint_text.draw_first_line = _with_actual_text(
+        weasyprint_text.draw_first_line, lambda: _DOCUMENT_LANG[0]
+    )
+
+
+@contextmanager
+def document_language(lang: str | None, source_lang: str | None = None) -> Iterator[None]:
+    """While a brochure in ``lang`` is drawn, runs in other languages are tagged as such:
+    those with their own ``lang``, and Latin-script runs in right-to-left text as
+    ``source_lang`` (brand and do-not-translate names come from the source)."""
+    _DOCUMENT_LANG[0] = (lang, source_lang)
+    try:
+        yield
+    finally:
+        _DOCUMENT_LANG[0] = (None, None)
