@@ -29,7 +29,9 @@ def main(argv: list[str]) -> int:
     recorded: list[tuple[str, str]] = []
 
     class Recorder(PdfRenderer):
-        def write(self, document: str, *, base_url: str | None = None) -> bytes:
+        def write(
+            self, document: str, *, base_url: str | None = None, source_lang: str | None = None
+        ) -> bytes:
             recorded.append((document, base_url or ""))
             return b""
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,14 @@ class Word:
     lang: str | None
     """The word's language where it differs from the document's."""
 
+    @functools.cached_property
+    def properties(self) -> pydyf.Dictionary:
+        """The span's property list: its actual text, and its language where it has one."""
+        properties = pydyf.Dictionary({"ActualText": pydyf.String(self.text)})
+        if self.lang:
+            properties["Lang"] = pydyf.String(self.lang)
+        return properties
+
 
 def _words_of_glyphs(
     textbox: Any, document_lang: tuple[str | None, str | None]
@@ -81,14 +90,7 @@ def _words_of_glyphs(
     """
     layout = textbox.pango_layout
     text: str = layout.text
-    data = text.encode()
-    char_at = [0] * (len(data) + 1)
-    position = 0
-    for index, char in enumerate(text):
-        for offset in range(len(char.encode())):
-            char_at[position + offset] = index
-        position += len(char.encode())
-    char_at[len(data)] = len(text)
+    char_at = _char_index(text)
     hyphen = textbox.style["hyphenate_character"]
     lang = textbox.style["lang"]
     document, source = document_lang
@@ -102,18 +104,44 @@ def _words_of_glyphs(
         glyph_item = run.data
         run = run.next
         item = glyph_item.item
-        start, end = char_at[item.offset], char_at[item.offset + item.length]
+        start, end = char_at(item.offset), char_at(item.offset + item.length)
         glyphs = glyph_item.glyphs
-        clusters = [char_at[item.offset + glyphs.log_clusters[i]] for i in range(glyphs.num_glyphs)]
+        count = glyphs.num_glyphs
+        offset = item.offset
+        clusters = [char_at(offset + c) for c in ffi.unpack(glyphs.log_clusters, count)]
         rtl = bool(item.analysis.level % 2)
         item_lang = foreign
         if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
             item_lang = foreign or source  # a brand or cited name inside right-to-left text
         words = _item_words(text, start, end, clusters, rtl, hyphen, item_lang)
-        for i in range(glyphs.num_glyphs):
-            if glyphs.glyphs[i].glyph != pango.PANGO_GLYPH_EMPTY:
-                glyph_words.append(words.get(clusters[i]))
+        ids = array("I", bytes(ffi.buffer(glyphs.glyphs, count * ffi.sizeof("PangoGlyphInfo"))))
+        empty = pango.PANGO_GLYPH_EMPTY
+        glyph_words += [
+            words.get(cluster)
+            for cluster, glyph in zip(clusters, ids[::_GLYPH_INFO_WORDS], strict=True)
+            if glyph != empty
+        ]
     return glyph_words
+
+
+_GLYPH_INFO_WORDS = 5
+"""PangoGlyphInfo as 32-bit words: the glyph, its geometry (width, x and y offset), attributes."""
+
+
+def _char_index(text: str) -> Callable[[int], int]:
+    """Byte offset in the UTF-8 text -> index of the character there."""
+    if text.isascii():
+        return int
+    data = text.encode()
+    cache: dict[int, int] = {}
+
+    def index(offset: int) -> int:
+        found = cache.get(offset)
+        if found is None:
+            found = cache[offset] = len(data[:offset].decode())
+        return found
+
+    return index
 
 
 def _item_words(
@@ -126,18 +154,15 @@ def _item_words(
     lang: str | None,
 ) -> dict[int, Word]:
     """Cluster start -> the span of its word, for the words of one Pango item that need one."""
-    starts = sorted(set(clusters))
-    words: dict[int, Word] = {}
+    word_at: list[Word | None] = [None] * (end - start)
     for match in _WORD[rtl].finditer(text, start, end):
         word = match.group()
-        inside = [c for c in starts if match.start() <= c < match.end()]
         if not text[match.end() :].strip():
             core = word.rstrip()
             word = _line_end(core, hyphen) + word[len(core) :]
         shown = Word(_visual(word) if rtl else word, lang)
-        for cluster in inside:
-            words[cluster] = shown
-    return words
+        word_at[match.start() - start : match.end() - start] = [shown] * len(match.group())
+    return {c: w for c in set(clusters) if start <= c < end and (w := word_at[c - start])}
 
 
 def _base(lang: str) -> str:
@@ -170,12 +195,24 @@ def _visual(word: str) -> str:
     return word
 
 
+def _run_ends(words: list[Word | None]) -> list[int]:
+    """For each glyph, the index after the last glyph of the same word (or gap) that follows."""
+    ends = [0] * len(words)
+    end = len(words)
+    for index in range(len(words) - 1, -1, -1):
+        if index + 1 < len(words) and words[index + 1] is not words[index]:
+            end = index + 1
+        ends[index] = end
+    return ends
+
+
 class _SpanningStream:
     """The stream WeasyPrint draws the line into, with a span around each word's glyphs."""
 
     def __init__(self, stream: Any, words: list[Word | None]):
         self._stream = stream
         self._words = words
+        self._run_end = _run_ends(words)
         self._next = 0
         self._open: Word | None = None
         self._hex_width: dict[str, int] = {}
@@ -194,23 +231,35 @@ class _SpanningStream:
         self._stream.set_font_size(font, size)
 
     def show_text(self, string: str) -> None:
-        pending = ""
-        for match in _TJ_TOKEN.finditer(string):
-            hex_digits, other = match.groups()
-            if other is not None:
-                pending += other
-                continue
-            run = ""
-            for offset in range(0, len(hex_digits), self._width):
-                word = self._words[self._next] if self._next < len(self._words) else None
-                self._next += 1
+        """Show ``string`` (the inside of a TJ array), opening and closing spans at word edges.
+
+        Glyphs are counted in its ``<hex>`` groups; a group that stays within one word (or
+        between words) is passed on whole, which is the common case.
+        """
+        words, run_end, width = self._words, self._run_end, self._width
+        total = len(words)
+        head, *chunks = string.split("<")
+        pending = head
+        for chunk in chunks:
+            hex_digits, _, tail = chunk.partition(">")
+            start = self._next
+            stop = self._next = start + len(hex_digits) // width
+            position = 0
+            while start < stop:
+                word = words[start] if start < total else None
+                end = min(run_end[start] if start < total else stop, stop)
                 if word is not self._open:
-                    if run or pending:
-                        self._stream.show_text(f"{pending}<{run}>" if run else pending)
-                        run = pending = ""
+                    if pending:
+                        self._stream.show_text(pending)
+                        pending = ""
                     self._switch(word)
-                run += hex_digits[offset : offset + self._width]
-            pending += f"<{run}>"
+                size = (end - start) * width
+                pending += f"<{hex_digits[position : position + size]}>"
+                position += size
+                start = end
+            if not hex_digits:
+                pending += "<>"
+            pending += tail
         if pending:
             self._stream.show_text(pending)
 
@@ -219,16 +268,34 @@ class _SpanningStream:
             self._stream.end_marked_content()
         self._open = word
         if word is not None:
-            properties = pydyf.Dictionary({"ActualText": pydyf.String(word.text)})
-            if word.lang:
-                properties["Lang"] = pydyf.String(word.lang)
-            self._stream.begin_marked_content("Span", properties)
+            self._stream.begin_marked_content("Span", word.properties)
 
     def close(self) -> None:
         self._switch(None)
 
 
 DrawFirstLine = Callable[..., Any]
+
+
+_SIMPLE = re.compile(
+    r"[\x00-\u024f\u0370-\u03ff\u0400-\u052f\u2000-\u2027\u2030-\u205e\u20a0-\u218f]*"
+)
+"""Latin, Greek and Cyrillic letters, digits, punctuation and symbols: one glyph each, or a
+ligature that keeps its letters in order, so the ToUnicode map reads them right."""
+
+
+def _mapped_right(textbox: Any, document_lang: str | None) -> bool:
+    """Whether the font's ToUnicode map already gives this text back, so no span is needed:
+    text in simple scripts only, left to right, in the document's language, not ending with
+    a hyphen (which needs saying whether the layout added it)."""
+    text: str = textbox.pango_layout.text
+    lang = textbox.style["lang"]
+    return (
+        _SIMPLE.fullmatch(text) is not None
+        and textbox.style["direction"] == "ltr"
+        and not (lang and document_lang and _base(lang) != _base(document_lang))
+        and not text.rstrip().endswith(("-", textbox.style["hyphenate_character"]))
+    )
 
 
 def _with_actual_text(
@@ -238,9 +305,15 @@ def _with_actual_text(
     def draw_first_line(
         stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str, matrix: Any
     ) -> Any:
-        if text_overflow == "ellipsis" or block_ellipsis != "none" or not textbox.text.strip():
+        languages = document_lang()
+        if (
+            text_overflow == "ellipsis"
+            or block_ellipsis != "none"
+            or not textbox.text.strip()
+            or _mapped_right(textbox, languages[0])
+        ):
             return original(stream, textbox, text_overflow, block_ellipsis, matrix)
-        words = _words_of_glyphs(textbox, document_lang())
+        words = _words_of_glyphs(textbox, languages)
         spanning = _SpanningStream(stream, words)
         try:
             return original(spanning, textbox, text_overflow, block_ellipsis, matrix)
