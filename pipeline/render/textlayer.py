@@ -278,10 +278,12 @@ DrawFirstLine = Callable[..., Any]
 
 
 _SIMPLE = re.compile(
-    r"[\x00-\u024f\u0370-\u03ff\u0400-\u052f\u2000-\u2027\u2030-\u205e\u20a0-\u218f]*"
+    r"[\x00-\u024f\u0370-\u03ff\u0400-\u052f\u2000-\u200a\u2010-\u2027\u202f-\u205e"
+    r"\u20a0-\u218f]*"
 )
-"""Latin, Greek and Cyrillic letters, digits, punctuation and symbols: one glyph each, or a
-ligature that keeps its letters in order, so the ToUnicode map reads them right."""
+"""Latin, Greek and Cyrillic letters, digits, punctuation (no-break spaces included) and
+symbols: one glyph each, or a ligature that keeps its letters in order, so the ToUnicode map
+reads them right. Zero-width joiners and direction marks, which have no glyph, are not."""
 
 
 def _mapped_right(textbox: Any, document_lang: str | None) -> bool:
