@@ -25,8 +25,14 @@ _URL_ONLY = re.compile(r"^\s*<?(?:https?|ftp|mailto):[^\s<>]*>?\s*$", re.IGNOREC
 _HAS_WORD = re.compile(r"[^\W\d_]")
 
 
+MAX_NESTING = 40
+"""Levels of lists and quotes (each list counts two) the parser follows; deeper is refused."""
+
+
 def _block_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser.options["maxNesting"] = MAX_NESTING
+    return parser
 
 
 BLOCK_PARSER = _block_parser()
@@ -213,7 +219,8 @@ class _BodyBuilder:
                 self.pending.critical = True
             elif match := _CONTEXT.match(content):
                 self.pending.context = match.group(1)
-            # Other raw HTML in a source is dropped: pages are built from the model only.
+            else:
+                raise SourceError(_html_block_problem(content), self.path, self.line(token))
             return None
         if kind == "heading_open":
             inline = self.tokens[self.pos + 1]
@@ -287,10 +294,45 @@ class _BodyBuilder:
         return "paragraph"
 
 
+def _html_block_problem(content: str) -> str:
+    """Why a block of raw HTML is refused: its text would be published nowhere."""
+    if content.startswith("<!--") and "-->" not in content:
+        return "a comment that is never closed ('-->'): everything after it would be lost"
+    if re.match(r"^<!--.*?-->\s*\S", content, re.DOTALL):
+        return "text after a comment on the same line; put the text on the next line"
+    if content.startswith("<!--"):
+        return (
+            "an HTML comment other than <!-- critical --> or <!-- msgctxt: ... -->; "
+            "pages are built from the Markdown alone, so remove it"
+        )
+    return "raw HTML is not published; write it in Markdown"
+
+
+_LEAVES = frozenset({"inline", "fence", "code_block", "html_block", "hr", "tr_open"})
+"""Tokens that hold the lines of text themselves (a table's rows hold its cells)."""
+
+
+def _check_complete(tokens: Sequence[Token], body: str, path: str, first_line: int) -> None:
+    """Refuse Markdown the parser stopped reading (nesting deeper than it follows)."""
+    read = [False] * len(body.splitlines())
+    for token in tokens:
+        if token.type in _LEAVES and token.map:
+            read[token.map[0] : token.map[1]] = [True] * (token.map[1] - token.map[0])
+    for number, (line, seen) in enumerate(zip(body.splitlines(), read, strict=True)):
+        if not seen and line.strip() and line.strip("-*_ \t>=#`~|:"):
+            raise SourceError(
+                f"lists and quotes nested too deeply (more than {MAX_NESTING} levels, a list "
+                "counting two): the text from here on could not be read",
+                path,
+                number + first_line,
+            )
+
+
 def parse_article(text: str, path: str) -> Article:
     """Parse one article; ``path`` is how errors and PO references name the file."""
     yaml_text, body, first_line = split_front_matter(text, path)
     meta = parse_front_matter(yaml_text, path)
     tokens = BLOCK_PARSER.parse(body)
+    _check_complete(tokens, body, path, first_line)
     blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
     return Article(path=path, meta=meta, blocks=blocks)

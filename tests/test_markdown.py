@@ -377,11 +377,6 @@ def test_msgctxt_before_list_applies_to_items() -> None:
     ]
 
 
-def test_other_html_comments_dropped() -> None:
-    units = body_units("<!-- just a note -->\n\nVisible text.\n")
-    assert [(u.msgid, u.critical, u.context) for u in units] == [("Visible text.", False, None)]
-
-
 def test_identical_texts_merge_into_one_template_entry(article: Article, source: str) -> None:
     template = article_template(article)
     message = template.get("A plain paragraph about recovery.")
