@@ -13,11 +13,13 @@ removes by it.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 Format = Literal["pdf", "html"]
 FORMATS: tuple[Format, ...] = ("pdf", "html")
 """Every (article, language) is published as a brochure and a page."""
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 INDEX_PATH = "index.html"
 SITEMAP_PATH = "sitemap.xml"
 
@@ -41,4 +43,6 @@ def parse_target_path(path: str) -> tuple[str, str, Format] | None:
     slug, dot, fmt = name.rpartition(".")
     if not slash or not dot or "/" in name or fmt not in FORMATS:
         return None
+    if not _PART.fullmatch(lang) or not _PART.fullmatch(slug):
+        return None  # "..", an empty part, or anything a build never writes
     return lang, slug, "pdf" if fmt == "pdf" else "html"

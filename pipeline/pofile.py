@@ -282,17 +282,17 @@ def gnu_layout(text: bytes, name: str = "<catalog>") -> bytes:
     if done.returncode != 0:
         problem = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
         raise CatalogError(f"msgcat refused the catalog: {' '.join(problem)[:300]}", name)
-    return _restore_flags(text, done.stdout)
+    return _restore_flags(text, done.stdout, name)
 
 
 def _entries(text: bytes) -> list[bytes]:
     return text.split(b"\n\n")
 
 
-def _restore_flags(original: bytes, laid_out: bytes) -> bytes:
+def _restore_flags(original: bytes, laid_out: bytes, name: str) -> bytes:
     before, after = _entries(original), _entries(laid_out)
     if len(before) != len(after):
-        return laid_out
+        raise CatalogError("msgcat changed the number of entries; nothing was written", name)
     for index, (old, new) in enumerate(zip(before, after, strict=True)):
         flags_line = next((ln for ln in old.split(b"\n") if ln.startswith(b"#, ")), None)
         if flags_line is None:
@@ -314,7 +314,13 @@ def _restore_flags(original: bytes, laid_out: bytes) -> bytes:
     return b"\n\n".join(after)
 
 
-def po_bytes(catalog: Catalog, header: Header | None = None, *, format_flags: bool = True) -> bytes:
+def po_bytes(
+    catalog: Catalog,
+    header: Header | None = None,
+    *,
+    format_flags: bool = True,
+    name: str = "<catalog>",
+) -> bytes:
     """The file of ``catalog``, in GNU gettext's layout.
 
     Without ``header``, the fields Babel knows for the catalog are written,
@@ -323,7 +329,7 @@ def po_bytes(catalog: Catalog, header: Header | None = None, *, format_flags: bo
     if header is None:
         header = [(k, v.rstrip("\n")) for k, v in catalog.mime_headers if k != "Generated-By"]
     text = "".join(generate_po(catalog, header, format_flags=format_flags))
-    return gnu_layout(text.encode("utf-8"))
+    return gnu_layout(text.encode("utf-8"), name)
 
 
 def without_dates(data: bytes) -> bytes:

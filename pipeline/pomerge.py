@@ -125,7 +125,7 @@ def merge_po(base: bytes, ours: bytes, theirs: bytes, name: str = "<po>") -> Mer
             continue  # the lead side dropped an entry this side did not touch
         if message.string:
             _add(merged, message.clone(), True)
-    data = po_bytes(merged, header, format_flags=name.endswith("ui.po"))
+    data = po_bytes(merged, header, format_flags=name.endswith("ui.po"), name=name)
     return MergeResult(data, tuple(conflicts))
 
 
@@ -157,6 +157,7 @@ def _conflicted(lead: Message, ours: Message, theirs: Message) -> Message:
     _take_translation(result, ours)
     other = " | ".join(theirs.string) if isinstance(theirs.string, tuple | list) else theirs.string
     result.flags.add("fuzzy")
+    other = (other or "").replace("\\", "\\\\").replace("\n", "\\n")  # one comment line
     result.user_comments = [*result.user_comments, f"merge conflict: the other side has: {other}"]
     return result
 

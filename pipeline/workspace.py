@@ -129,7 +129,9 @@ def template_files() -> list[tuple[Path, str]]:
 
 def _write(config: Config, path: Path, catalog: Catalog, header: Header) -> FileChange:
     existed = path.exists()
-    data = po_bytes(catalog, header, format_flags=path.stem == UI_DOMAIN)
+    data = po_bytes(
+        catalog, header, format_flags=path.stem == UI_DOMAIN, name=config.relative(path)
+    )
     changed = write_if_changed(path, data)
     action = "unchanged" if not changed else ("updated" if existed else "created")
     return FileChange(config.relative(path), action)

@@ -67,3 +67,15 @@ def test_the_model_and_the_pure_stages_import_no_build_render_or_cli() -> None:
                  "pipeline.fonts", "pipeline.pseudo", "pipeline.project", "pipeline.inline",
                  "pipeline.msgmerge", "pipeline.pomerge"):  # fmt: skip
         assert not GRAPH[name] & upper, name
+
+
+def test_every_package_of_the_source_tree_is_installed() -> None:
+    """A wheel must hold pipeline/build/ as an editable install does."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    found = set(find_packages(str(ROOT), include=config["packages"]["find"]["include"]))
+    on_disk = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert on_disk <= found, on_disk - found

@@ -187,7 +187,9 @@ def test_a_build_of_all_languages_with_an_unreadable_catalog_changes_nothing_of_
     ui = project / "locale/fr/LC_MESSAGES/ui.po"
     ui.write_text(ui.read_text("utf-8").replace('msgid "References"', 'msgid "References\n'))
     (project / "source" / f"{SLUG}.md").write_text(
-        (project / "source" / f"{SLUG}.md").read_text("utf-8").replace("Stem", "Stem", 1)
+        (project / "source" / f"{SLUG}.md")
+        .read_text("utf-8")
+        .replace("neuroinflammation", "inflammation", 1)
     )
     done = build(project, "--force")
     assert done.returncode == 2
@@ -314,3 +316,28 @@ def test_output_always_matches_a_fresh_build_of_the_same_inputs(
     final = build(root)
     assert final.returncode in (0, 1), final.stderr
     assert outputs(root) == reference(base, root)
+
+
+def test_a_language_added_while_a_build_runs_is_built_by_the_next(project: Path) -> None:
+    set_title(project, "fr", "WITHDRAWN ")  # something to render, so the build takes a while
+    process = start_build(project, "--jobs", "1")
+    assert wait_for_progress(process, 1)
+    shutil.copytree(project / "locale" / "fr", project / "locale" / "de")
+    process.communicate(timeout=120)
+    done = build(project)
+    assert done.returncode == 0, done.stderr
+    assert (project / "output" / "de" / f"{SLUG}.pdf").is_file()
+
+
+def test_each_article_shows_its_own_publisher(project: Path, tmp_path: Path) -> None:
+    article = (project / "source" / f"{SLUG}.md").read_text("utf-8")
+    other = article.replace(f"slug: {SLUG}", "slug: aaa-second").replace(
+        "publisher: MedTravellers", "publisher: SecondPub"
+    )
+    (project / "source" / "aaa-second.md").write_text(other, "utf-8")
+    done = build(project)
+    assert done.returncode in (0, 1), done.stderr
+    assert b"MedTravellers" in (project / "output" / "en" / f"{SLUG}.html").read_bytes()
+    assert b"SecondPub" not in (project / "output" / "en" / f"{SLUG}.html").read_bytes()
+    assert b"SecondPub" in (project / "output" / "en" / "aaa-second.html").read_bytes()
+    assert outputs(project) == reference(tmp_path, project)

@@ -474,3 +474,25 @@ def test_an_escaped_percent_sign_is_no_placeholder() -> None:
 def test_a_word_with_digits_doubled_is_a_doubled_word() -> None:
     problems = check_doubled_word(Entry("The A320 leaves.", "Le A320 A320 part."), ctx("fr"))
     assert problems == [("warning", "doubled word: a320")]
+
+
+def test_two_languages_with_the_same_catalog_bytes_are_judged_apart() -> None:
+    from pipeline.build.gating import gate_key
+    from pipeline.build.inputs import Inputs
+
+    inputs = Inputs(
+        {"source/a.md": "s"},
+        {("fr", "a"): "same", ("fr", "ui"): "ui", ("it", "a"): "same", ("it", "ui"): "ui"},
+        "code", "fonts", "config",
+    )  # fmt: skip
+    assert gate_key(inputs, "source/a.md", "a", "fr") != gate_key(inputs, "source/a.md", "a", "it")
+
+
+@pytest.mark.parametrize(
+    "path", ["../victim.html", "fr/../x.pdf", "/x.html", "fr/.x.pdf", "fr/a/b.pdf", "fr/a.txt"]
+)
+def test_a_manifest_path_a_build_never_writes_is_no_target(path: str) -> None:
+    from pipeline.layout import parse_target_path
+
+    assert parse_target_path(path) is None
+    assert parse_target_path("pt-BR/stem-cells.pdf") == ("pt-BR", "stem-cells", "pdf")

@@ -313,3 +313,11 @@ def test_the_hooked_function_is_the_one_the_text_layer_was_written_against() -> 
     source = inspect.getsource(hooked.__wrapped__)
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == DRAW_FIRST_LINE_SHA
     assert weasyprint.__version__ == textlayer.WEASYPRINT_VERSION
+
+
+def test_installing_twice_wraps_once() -> None:
+    textlayer.install()
+    textlayer.install.cache_clear()
+    textlayer.install()
+    hooked = weasyprint_text.draw_first_line
+    assert not getattr(hooked.__wrapped__, "pipeline_text_layer", False)

@@ -84,8 +84,10 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
                  "rebuilding everything")  # fmt: skip
     if options.force:
         manifest = dataclasses.replace(manifest, gates={}, complete="")
-        for record in manifest.files.values():
-            record.key = ""
+        for path, record in manifest.files.items():
+            target = Target.from_path(path)
+            if target is None or not options.languages or target.lang in options.languages:
+                record.key = ""
     files = InputFiles(config)
     key = _unchanged_key(config, options, manifest, files)
     if key is not None and key == manifest.complete and manifest.all_current(output):
@@ -109,8 +111,8 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
-    complete = _unchanged_key(config, options, manifest, files) if report.ok else None
-    manifest.complete = complete or ""
+    # The key of the inputs the plan read, never of what the disk holds after the build.
+    manifest.complete = plan.inputs.key(*_option_key(options)) if report.ok else ""
     manifest.save(config.cache_path)
 
 
@@ -128,7 +130,11 @@ def _unchanged_key(
     if len(slugs) != len(manifest.slugs):
         return None
     inputs = fingerprint(files, config.languages(), slugs)
-    return inputs.key(",".join(sorted(options.languages)), str(options.pseudo))
+    return inputs.key(*_option_key(options))
+
+
+def _option_key(options: BuildOptions) -> tuple[str, str]:
+    return ",".join(sorted(options.languages)), str(options.pseudo)
 
 
 def _record(output: Path, manifest: Manifest, target: Target, outcome: Outcome) -> None:

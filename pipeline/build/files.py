@@ -42,9 +42,10 @@ def read_regular(path: Path, name: str) -> bytes | None:
         if path.is_symlink():
             raise PipelineError("a symbolic link; only regular files are read", name) from None
         raise PipelineError(f"cannot read: {exc.strerror}", name) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise PipelineError("not a regular file; only regular files are read", name)
     with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise PipelineError("not a regular file; only regular files are read", name)
         return stream.read()
 
 

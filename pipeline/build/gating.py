@@ -150,7 +150,7 @@ def _finding_from(data: dict[str, Any]) -> Finding:
 
 def gate_key(inputs: Inputs, path: str, slug: str, lang: str) -> str:
     return sha(
-        "gate", inputs.sources[path], inputs.catalogs[(lang, slug)],
+        "gate", lang, inputs.sources[path], inputs.catalogs[(lang, slug)],
         inputs.catalogs[(lang, UI_DOMAIN)], inputs.code, inputs.config, inputs.fonts,
     )  # fmt: skip
 

@@ -81,6 +81,19 @@ def _record(data: Any) -> Record:
     return Record(key, digest, size, mtime)
 
 
+def _gate(data: Any) -> dict[str, Any]:
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("published"), bool)
+        and isinstance(data.get("reasons"), list)
+        and isinstance(data.get("share"), int | float)
+        and isinstance(data.get("findings"), list)
+        and all(isinstance(f, dict) for f in data["findings"])
+    ):
+        raise TypeError("a gate verdict is not what a build writes")
+    return data
+
+
 @dataclass
 class Manifest:
     slugs: dict[str, list[str]] = field(default_factory=dict)
@@ -100,13 +113,13 @@ class Manifest:
             data = json.loads(path.read_text(encoding="utf-8"))
             manifest = cls(
                 {str(k): [str(v[0]), str(v[1])] for k, v in data["slugs"].items()},
-                {str(k): dict(v) for k, v in data["gates"].items()},
+                {str(k): _gate(v) for k, v in data["gates"].items()},
                 {str(k): _record(v) for k, v in data["files"].items()},
                 str(data["complete"]),
             )
         except FileNotFoundError:
             return cls(), None
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
             return cls(), f"{type(exc).__name__}: {exc}"
         return manifest, None
 

@@ -27,10 +27,11 @@ class Sources:
         self._localized: dict[tuple[str, str], LocalizedArticle] = {}
         self._ui_mo: dict[str, bytes] = {}
         self._critical_ui: frozenset[tuple[str, str | None]] | None = None
+        self._paths = {self.config.relative(p): p for p in self.config.articles()}
 
     def article(self, path: str) -> Article:
         if path not in self._articles:
-            data = self.files.read(self.config.root / path)
+            data = self.files.read(self._paths.get(path, self.config.root / path))
             if data is None:
                 raise SourceError("file not found", path)
             self._articles[path] = parse_source(self.config, data, path)

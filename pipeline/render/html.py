@@ -155,9 +155,9 @@ def page_links(site: Site, lang: str, slug: str) -> PageLinks:
     )
 
 
-def _publisher(site: Site) -> Markup:
+def _publisher(name: str) -> Markup:
     """The publisher's name isolated, as it is a Latin brand inside any script."""
-    return Markup("<bdi>%s</bdi>") % site.publisher
+    return Markup("<bdi>%s</bdi>") % name
 
 
 def render_page(
@@ -178,7 +178,8 @@ def render_page(
             text_dir=localized.direction,
             links=page_links(site, localized.lang, view.slug),
             site=site,
-            publisher=_publisher(site),
+            publisher=_publisher(localized.article.meta.publisher),
+            publisher_name=localized.article.meta.publisher,
             css=Markup(static_text("page.css")),
             counter=counter_style(localized.lang),
         )
@@ -227,7 +228,8 @@ def render_index(site: Site, translations: GettextTranslations) -> bytes:
             lang=site.source_lang,
             text_dir=text_direction(site.source_lang),
             articles=articles,
-            publisher=_publisher(site),
+            publisher=_publisher(site.publisher),
+            publisher_name=site.publisher,
             css=Markup(static_text("page.css")),
         )
     except TemplateError as exc:

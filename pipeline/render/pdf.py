@@ -95,17 +95,19 @@ def render_print_html(
     lang = localized.lang
     web_url = site.absolute_url(page_path(lang, view.slug)) if site.site_url else ""
     language_name = display_name(lang)
-    publisher = Markup("<bdi>%s</bdi>") % site.publisher
+    name = localized.article.meta.publisher  # each article's own, as its key covers
+    publisher = Markup("<bdi>%s</bdi>") % name
     try:
         return env.get_template("print.html").render(
             page=view,
             site=site,
             publisher=publisher,
+            publisher_name=name,
             css=Markup(print_font_css() + static_text("print.css")),
             paper=paper_size(lang, site.paper),
             counter=counter_style(lang),
             language_name=language_name,
-            keywords=[k for k in (site.publisher, view.title.plain, language_name) if k],
+            keywords=[k for k in (name, view.title.plain, language_name) if k],
             web_url=web_url,
             qr_code=_qr_code(web_url) if web_url else "",
         )

@@ -339,6 +339,8 @@ def install() -> None:
             f"{weasyprint.__version__}: check pipeline/render/textlayer.py against the new "
             "draw_first_line, then update WEASYPRINT_VERSION"
         )
+    if getattr(weasyprint_text.draw_first_line, "pipeline_text_layer", False):
+        return  # already wrapped (the cache of this function was cleared)
     weasyprint_text.draw_first_line = _with_actual_text(
         weasyprint_text.draw_first_line, lambda: _DOCUMENT_LANG[0]
     )
