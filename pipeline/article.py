@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 BlockKind = Literal[
     "heading",
@@ -82,6 +82,19 @@ class Block:
             yield from child.walk()
 
 
+class LinkDefinition(NamedTuple):
+    """A link reference definition of the body (``[label]: href "title"``).
+
+    ``label`` is normalised the CommonMark way (case-folded, spaces collapsed),
+    as markdown-it stores it; ``[text][label]``, ``[label][]`` and ``[label]``
+    in any unit of the article, source or translation, resolve against these.
+    """
+
+    label: str
+    href: str
+    title: str
+
+
 @dataclass(frozen=True)
 class Reference:
     title: str
@@ -106,6 +119,8 @@ class Article:
     path: str
     meta: FrontMatter
     blocks: tuple[Block, ...]
+    links: tuple[LinkDefinition, ...] = ()
+    """The body's link reference definitions, sorted by label."""
 
     @property
     def slug(self) -> str:

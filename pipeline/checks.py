@@ -40,7 +40,7 @@ from pipeline.article import Unit
 from pipeline.catalog import message_key
 from pipeline.errors import CheckUnavailable, ConfigError
 from pipeline.fonts import fontconfig_coverage
-from pipeline.inline import inline_structure, inline_tokens, plain_text
+from pipeline.inline import Links, inline_structure, inline_tokens, plain_text
 from pipeline.plurals import cldr_plural_forms, parse_plural_forms
 from pipeline.project import parse_locale
 
@@ -98,9 +98,11 @@ class Entry:
     """Index of the msgstr form for a plural entry, ``None`` for a plain one."""
     is_reference_title: bool = False
     """The title of a cited source (from the article's model), which may stay untranslated."""
+    links: Links = ()
+    """The article's link reference definitions: ``[text][label]`` is a link, as on the page."""
 
 
-def entries(message: Message, unit: Unit | None = None) -> list[Entry]:
+def entries(message: Message, unit: Unit | None = None, links: Links = ()) -> list[Entry]:
     """The entries of a catalog message: one, or one per plural form."""
 
     def entry(msgid: str, msgstr: str | None, form: int | None = None) -> Entry:
@@ -113,6 +115,7 @@ def entries(message: Message, unit: Unit | None = None) -> list[Entry]:
             message.lineno or 0,
             form,
             unit is not None and unit.reference,
+            links,
         )
 
     if isinstance(message.id, str):
@@ -352,12 +355,12 @@ def check_figures(entry: Entry, ctx: CheckContext) -> list[Problem]:
 # --- 2. links -------------------------------------------------------------------------------
 
 
-def link_set(text: str) -> Counter[str]:
+def link_set(text: str, links: Links = ()) -> Counter[str]:
     """Link targets, image sources and bare URLs of inline Markdown."""
     found: Counter[str] = Counter()
     depth = 0
     prose: list[str] = []
-    for token in inline_tokens(text):
+    for token in inline_tokens(text, links):
         if token.type == "link_open":
             found[str(token.attrs["href"])] += 1
             depth += 1
@@ -374,7 +377,9 @@ def link_set(text: str) -> Counter[str]:
 
 
 def check_links(entry: Entry, ctx: CheckContext) -> list[Problem]:
-    parts = _difference("link", link_set(entry.msgid), link_set(entry.msgstr))
+    parts = _difference(
+        "link", link_set(entry.msgid, entry.links), link_set(entry.msgstr, entry.links)
+    )
     return [("error", "links differ: " + "; ".join(parts))] if parts else []
 
 
@@ -395,7 +400,7 @@ def check_markup(entry: Entry, ctx: CheckContext) -> list[Problem]:
     """The same inline markup, in any order: a translation may move a bold phrase."""
 
     def structure(text: str) -> Counter[str]:
-        return Counter(_MARKUP_NAMES.get(tag, tag) for tag in inline_structure(text))
+        return Counter(_MARKUP_NAMES.get(tag, tag) for tag in inline_structure(text, entry.links))
 
     parts = _difference("markup", structure(entry.msgid), structure(entry.msgstr))
     return [("error", "markup differs: " + "; ".join(parts))] if parts else []
@@ -734,10 +739,12 @@ def check_catalog(
     path: str,
     context: CheckContext,
     units: Mapping[tuple[str, str | None], Unit] | None = None,
+    links: Links = (),
 ) -> list[Finding]:
     """Every check on every message of ``catalog`` except its header and obsolete entries.
 
-    ``units`` are the article's units by key, which say what each entry is.
+    ``units`` are the article's units by key, which say what each entry is;
+    ``links`` its link reference definitions.
 
     A check that cannot run here (no fontconfig) is reported once, as an error at
     line 1, and not tried again on this catalog.
@@ -752,7 +759,7 @@ def check_catalog(
             continue
         key = message_key(message)
         msgid = key[0]
-        for entry in entries(message, (units or {}).get(key)):
+        for entry in entries(message, (units or {}).get(key), links):
             for name, function in CHECKS:
                 if name in unavailable or not applies(name, entry):
                     continue

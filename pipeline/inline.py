@@ -15,6 +15,10 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from pipeline.article import LinkDefinition
+
+Links = tuple[LinkDefinition, ...]
+
 
 @functools.cache
 def inline_parser() -> MarkdownIt:
@@ -23,27 +27,30 @@ def inline_parser() -> MarkdownIt:
 
 
 @functools.lru_cache(maxsize=8192)
-def inline_tokens(text: str) -> tuple[Token, ...]:
+def inline_tokens(text: str, links: Links = ()) -> tuple[Token, ...]:
     """The inline children of ``text`` parsed as one paragraph, shared: do not modify them.
 
-    Checks look at each msgid and msgstr several times; parsing once is most of their cost.
+    ``links`` are the article's reference definitions, so that ``[text][label]``
+    is a link as it is in the article. Checks look at each msgid and msgstr
+    several times; parsing once is most of their cost.
     """
-    tokens = inline_parser().parseInline(text)
+    env = {"references": {d.label: {"href": d.href, "title": d.title} for d in links}}
+    tokens = inline_parser().parseInline(text, env)
     return tuple(tokens[0].children or []) if tokens else ()
 
 
-def link_targets(text: str) -> list[str]:
-    return [str(t.attrs["href"]) for t in inline_tokens(text) if t.type == "link_open"]
+def link_targets(text: str, links: Links = ()) -> list[str]:
+    return [str(t.attrs["href"]) for t in inline_tokens(text, links) if t.type == "link_open"]
 
 
-def image_sources(text: str) -> list[str]:
-    return [str(t.attrs["src"]) for t in inline_tokens(text) if t.type == "image"]
+def image_sources(text: str, links: Links = ()) -> list[str]:
+    return [str(t.attrs["src"]) for t in inline_tokens(text, links) if t.type == "image"]
 
 
-def inline_structure(text: str) -> list[str]:
+def inline_structure(text: str, links: Links = ()) -> list[str]:
     """The markup skeleton of inline text: the tag of every opening token, in order."""
     result: list[str] = []
-    for token in inline_tokens(text):
+    for token in inline_tokens(text, links):
         if token.type in ("code_inline", "image", "hardbreak"):
             result.append(token.type)
         elif token.nesting == 1:
@@ -83,25 +90,27 @@ def _pin_targets(
     return result
 
 
-def render_inline(text: str, *, source: str | None = None) -> Markup:
+def render_inline(text: str, *, source: str | None = None, links: Links = ()) -> Markup:
     """Render inline Markdown to safe HTML.
 
     With ``source`` given (a translation being rendered), link targets and
-    image sources are pinned to those of the source text.
+    image sources are pinned to those of the source text, so a translation
+    that names another definition (``[text][other]``) still links where its
+    source does.
     """
     # The renderer and the pinning write to token attributes: work on copies of the shared parse.
-    tokens = [token.copy(attrs=dict(token.attrs)) for token in inline_tokens(text)]
+    tokens = [token.copy(attrs=dict(token.attrs)) for token in inline_tokens(text, links)]
     if source is not None:
-        tokens = _pin_targets(tokens, "href", "link", link_targets(source))
-        tokens = _pin_targets(tokens, "src", "image", image_sources(source))
+        tokens = _pin_targets(tokens, "href", "link", link_targets(source, links))
+        tokens = _pin_targets(tokens, "src", "image", image_sources(source, links))
     parser = inline_parser()
     html = parser.renderer.render(tokens, parser.options, {})
     return Markup(html.strip())
 
 
-def plain_text(text: str) -> str:
+def plain_text(text: str, links: Links = ()) -> str:
     """Inline Markdown without its markup, for titles, metadata and word counts."""
-    return "".join(_plain(inline_tokens(text)))
+    return "".join(_plain(inline_tokens(text, links)))
 
 
 def _plain(tokens: Iterable[Token]) -> Iterable[str]:

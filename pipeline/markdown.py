@@ -16,7 +16,15 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pipeline.article import Article, Block, BlockKind, FrontMatter, Reference, Unit
+from pipeline.article import (
+    Article,
+    Block,
+    BlockKind,
+    FrontMatter,
+    LinkDefinition,
+    Reference,
+    Unit,
+)
 from pipeline.errors import SourceError
 
 _CRITICAL = re.compile(r"^<!--\s*critical\s*-->\s*$", re.IGNORECASE)
@@ -312,12 +320,16 @@ _LEAVES = frozenset({"inline", "fence", "code_block", "html_block", "hr", "tr_op
 """Tokens that hold the lines of text themselves (a table's rows hold its cells)."""
 
 
-def _check_complete(tokens: Sequence[Token], body: str, path: str, first_line: int) -> None:
+def _check_complete(
+    tokens: Sequence[Token], env: dict[str, Any], body: str, path: str, first_line: int
+) -> None:
     """Refuse Markdown the parser stopped reading (nesting deeper than it follows)."""
     read = [False] * len(body.splitlines())
-    for token in tokens:
-        if token.type in _LEAVES and token.map:
-            read[token.map[0] : token.map[1]] = [True] * (token.map[1] - token.map[0])
+    spans = [token.map for token in tokens if token.type in _LEAVES and token.map]
+    # Link reference definitions are read into env, not into tokens.
+    spans += [d["map"] for d in env.get("references", {}).values() if d.get("map")]
+    for start, end in spans:
+        read[start:end] = [True] * (end - start)
     for number, (line, seen) in enumerate(zip(body.splitlines(), read, strict=True)):
         if not seen and line.strip() and line.strip("-*_ \t>=#`~|:"):
             raise SourceError(
@@ -332,7 +344,14 @@ def parse_article(text: str, path: str) -> Article:
     """Parse one article; ``path`` is how errors and PO references name the file."""
     yaml_text, body, first_line = split_front_matter(text, path)
     meta = parse_front_matter(yaml_text, path)
-    tokens = BLOCK_PARSER.parse(body)
-    _check_complete(tokens, body, path, first_line)
+    env: dict[str, Any] = {}
+    tokens = BLOCK_PARSER.parse(body, env)
+    _check_complete(tokens, env, body, path, first_line)
     blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
-    return Article(path=path, meta=meta, blocks=blocks)
+    links = tuple(
+        sorted(
+            LinkDefinition(label, d["href"], d.get("title") or "")
+            for label, d in env.get("references", {}).items()
+        )
+    )
+    return Article(path=path, meta=meta, blocks=blocks, links=links)

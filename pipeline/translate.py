@@ -53,7 +53,7 @@ class LocalizedArticle:
         """Inline HTML of a leaf block, translated when it has a unit."""
         if block.unit is not None:
             return self.texts[block.unit.key].html
-        return render_inline(block.text)
+        return render_inline(block.text, links=self.article.links)
 
     def block_lang(self, block: Block) -> str | None:
         """The block's language when it differs from the page's (a fallback), else None."""
@@ -116,11 +116,17 @@ def localize(
             # A translation identical to its source (a cited title, a brand) is source text.
             text_lang = source_lang if msgstr == unit.msgid else lang
             texts[unit.key] = Text(
-                render_inline(msgstr, source=unit.msgid), plain_text(msgstr), text_lang, False
+                render_inline(msgstr, source=unit.msgid, links=article.links),
+                plain_text(msgstr, article.links),
+                text_lang,
+                False,
             )
         else:
             texts[unit.key] = Text(
-                render_inline(unit.msgid), plain_text(unit.msgid), source_lang, lang != source_lang
+                render_inline(unit.msgid, links=article.links),
+                plain_text(unit.msgid, article.links),
+                source_lang,
+                lang != source_lang,
             )
     return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts)
 

@@ -281,10 +281,8 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
     """Every check on every catalog of the named (or all) languages."""
     from pipeline.checks import CheckContext, check_catalog
 
-    units = {
-        article.slug: {unit.key: unit for unit in article.units()}
-        for article in load_articles(config)
-    }
+    articles = {article.slug: article for article in load_articles(config)}
+    units = {slug: {unit.key: unit for unit in a.units()} for slug, a in articles.items()}
     findings: list[Finding] = []
     for lang in [language_tag(lang) for lang in languages or ()] or config.languages():
         context = CheckContext.from_config(config, lang)
@@ -301,6 +299,7 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
                     path=name,
                     context=context,
                     units=units.get(domain),
+                    links=articles[domain].links if domain in articles else (),
                 )
             )
     return findings

@@ -111,8 +111,11 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
     shares: list[float] = []
     context = CheckContext.from_config(config, lang)
     units = {unit.key: unit for unit in article.units()}
-    domains = ((slug, critical_keys(article), units), (UI_DOMAIN, sources.critical_ui_keys(), None))
-    for domain, critical, domain_units in domains:
+    domains = (
+        (slug, critical_keys(article), units, article.links),
+        (UI_DOMAIN, sources.critical_ui_keys(), None, ()),
+    )
+    for domain, critical, domain_units, links in domains:
         po_name = config.relative(config.po_path(lang, domain))
         try:
             catalog = sources.catalog(lang, domain)
@@ -125,8 +128,9 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
                 reasons.append(f"no catalog {po_name} (run pipeline update)")
             continue
         findings = check_catalog(
-            catalog, lang=lang, domain=domain, path=po_name, context=context, units=domain_units
-        )
+            catalog, lang=lang, domain=domain, path=po_name, context=context,
+            units=domain_units, links=links,
+        )  # fmt: skip
         verdict.findings.extend(findings)
         decision = gate(
             findings, catalog, critical, lang=lang, domain=domain,
