@@ -393,6 +393,8 @@ _MARKUP_NAMES = {
     "code_inline": "code",
     "image": "image",
     "hardbreak": "line break",
+    "sup": "superscript",
+    "sub": "subscript",
 }
 
 

@@ -1,14 +1,16 @@
 """Inline Markdown: the text of one unit, source or translation, and how it is rendered.
 
 The same inline parser reads msgids and msgstrs, so a translation can carry
-exactly the markup its source carries and nothing more: raw HTML is shown as
-text, never passed through, and every link and image target of a
-translation is pinned to one of the source's own (:func:`render_inline`).
+exactly the markup its source carries and nothing more: raw HTML other than
+``<br>``, ``<sup>`` and ``<sub>`` is shown as text, never passed through, and
+every link and image target of a translation is pinned to one of the source's
+own (:func:`render_inline`).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 
 from markdown_it import MarkdownIt
@@ -22,8 +24,56 @@ Links = tuple[LinkDefinition, ...]
 
 @functools.cache
 def inline_parser() -> MarkdownIt:
-    """Inline text, source or translation: raw HTML is shown as text, never passed through."""
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    """Inline text, source or translation; raw HTML is read as tags so that
+    :func:`inline_tokens` can keep the few it allows and show the rest as text."""
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+_ALLOWED_TAG = re.compile(r"<(?P<close>/)?(?P<name>sup|sub)>|<(?P<br>br)\s*/?>", re.IGNORECASE)
+"""The inline HTML an article may use, and so a translation: ``<br>``, ``<sup>``, ``<sub>``.
+
+Nothing else (no attribute, no other element) is ever passed through."""
+
+
+def allowed_tag(html: str) -> tuple[str, bool] | None:
+    """``(name, closing)`` of an allowed inline tag written exactly, else None."""
+    match = _ALLOWED_TAG.fullmatch(html.strip())
+    if match is None:
+        return None
+    if match.group("br"):
+        return "br", False
+    return match.group("name").lower(), bool(match.group("close"))
+
+
+def balanced(tags: Sequence[tuple[str, bool]]) -> bool:
+    """Whether ``<sup>``/``<sub>`` open and close in order (``<br>`` stands alone)."""
+    stack: list[str] = []
+    for name, closing in tags:
+        if name == "br":
+            continue
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return False
+    return not stack
+
+
+def _allow_html(tokens: list[Token]) -> list[Token]:
+    """Keep allowed tags (written canonically) when they nest properly; the rest become text."""
+    tags = [allowed_tag(t.content) for t in tokens if t.type == "html_inline"]
+    pairs_ok = balanced([tag for tag in tags if tag is not None])
+    result: list[Token] = []
+    for token in tokens:
+        if token.type == "html_inline":
+            tag = allowed_tag(token.content)
+            if tag is not None and (tag[0] == "br" or pairs_ok):
+                name, closing = tag
+                html = f"</{name}>" if closing else f"<{name}>"
+                token = Token("html_inline", "", 0, content=html, meta={"tag": name})
+            else:
+                token = Token("text", "", 0, content=token.content)
+        result.append(token)
+    return result
 
 
 @functools.lru_cache(maxsize=8192)
@@ -36,7 +86,7 @@ def inline_tokens(text: str, links: Links = ()) -> tuple[Token, ...]:
     """
     env = {"references": {d.label: {"href": d.href, "title": d.title} for d in links}}
     tokens = inline_parser().parseInline(text, env)
-    return tuple(tokens[0].children or []) if tokens else ()
+    return tuple(_allow_html(tokens[0].children or [])) if tokens else ()
 
 
 def link_targets(text: str, links: Links = ()) -> list[str]:
@@ -53,6 +103,11 @@ def inline_structure(text: str, links: Links = ()) -> list[str]:
     for token in inline_tokens(text, links):
         if token.type in ("code_inline", "image", "hardbreak"):
             result.append(token.type)
+        elif token.type == "html_inline":
+            if token.content == "<br>":
+                result.append("hardbreak")
+            elif not token.content.startswith("</"):
+                result.append(token.meta["tag"])
         elif token.nesting == 1:
             result.append(token.tag)
     return result
@@ -117,7 +172,9 @@ def _plain(tokens: Iterable[Token]) -> Iterable[str]:
     for token in tokens:
         if token.type in ("text", "code_inline"):
             yield token.content
-        elif token.type in ("softbreak", "hardbreak"):
+        elif token.type in ("softbreak", "hardbreak") or (
+            token.type == "html_inline" and token.content == "<br>"
+        ):
             yield " "
         elif token.type == "image":
             yield token.content

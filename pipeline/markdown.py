@@ -26,6 +26,7 @@ from pipeline.article import (
     Unit,
 )
 from pipeline.errors import SourceError
+from pipeline.inline import allowed_tag, balanced
 
 _CRITICAL = re.compile(r"^<!--\s*critical\s*-->\s*$", re.IGNORECASE)
 _CONTEXT = re.compile(r"^<!--\s*msgctxt:\s*(.+?)\s*-->\s*$", re.IGNORECASE)
@@ -340,6 +341,36 @@ def _check_complete(
             )
 
 
+def _check_inline_html(tokens: Sequence[Token], path: str, first_line: int) -> None:
+    """Refuse inline HTML other than ``<br>``, ``<sup>``, ``<sub>`` (properly nested).
+
+    Anything else would reach the catalog and be printed as a literal tag.
+    """
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        line = (token.map[0] if token.map else 0) + first_line
+        tags = []
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "html_inline":
+                tag = allowed_tag(child.content)
+                if tag is None:
+                    raise SourceError(
+                        f"inline HTML {child.content.strip()!r} is not published; only <br>, "
+                        "<sup>...</sup> and <sub>...</sub> are, otherwise write it in Markdown",
+                        path,
+                        line,
+                    )
+                tags.append(tag)
+        if [tag for tag in tags if tag[0] != "br"] and not balanced(tags):
+            line = (token.map[0] if token.map else 0) + first_line
+            raise SourceError(
+                "<sup> and <sub> must be closed, in order, within the same block", path, line
+            )
+
+
 def parse_article(text: str, path: str) -> Article:
     """Parse one article; ``path`` is how errors and PO references name the file."""
     yaml_text, body, first_line = split_front_matter(text, path)
@@ -347,6 +378,7 @@ def parse_article(text: str, path: str) -> Article:
     env: dict[str, Any] = {}
     tokens = BLOCK_PARSER.parse(body, env)
     _check_complete(tokens, env, body, path, first_line)
+    _check_inline_html(tokens, path, first_line)
     blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
     links = tuple(
         sorted(
