@@ -24,9 +24,17 @@ from helpers import (
 )
 
 from pipeline.article import Article
+from pipeline.inline import inline_tokens
 from pipeline.project import Config, load_config
 from pipeline.translate import LocalizedArticle, gettext_translations, translate
 from pipeline.workspace import load_articles
+
+
+@pytest.fixture(autouse=True)
+def _fresh_inline_parses() -> None:
+    """Each test parses its own texts: a parse cached by an earlier test (or by the
+    unmutated code, under ``make mutation``) must not answer for the code under test."""
+    inline_tokens.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -87,3 +87,18 @@ def test_the_checks_name_a_missing_or_unsafe_tag() -> None:
     assert check_markup(faithful, context) == []
     assert check_unsafe_markup(faithful, context) == []
     assert "<sup>2</sup>" in page(SOURCE + "\n", {(SOURCE, None): faithful.msgstr})
+
+
+def test_a_line_break_stays_when_a_superscript_beside_it_is_not_closed() -> None:
+    html = str(render_inline("a<br>b<sup>c", source="a<br>b"))
+    assert html == "a<br>b&lt;sup&gt;c"
+
+
+def test_a_line_break_is_the_same_markup_and_text_as_a_markdown_hard_break() -> None:
+    from pipeline.inline import inline_structure
+
+    assert inline_structure("a<BR />b") == inline_structure("a\\\nb") == ["hardbreak"]
+    assert inline_structure("x<sup>2</sup> y<sub>3</sub>") == ["sup", "sub"]
+    assert plain_text("a<br>b") == "a b"
+    context = CheckContext.for_language("fr", coverage=None)
+    assert check_markup(Entry("one<br>two", "un\\\ndeux"), context) == []

@@ -122,3 +122,26 @@ def test_a_built_page_links_through_reference_definitions(tmp_path: Path) -> Non
     html = "".join(p.read_text(encoding="utf-8") for p in page)
     assert html.count('href="https://commonmark.org"') >= 3
     assert 'src="https://example.org/logo.png"' in html or "logo.png" in html
+
+
+def test_plain_text_of_a_reference_link_is_its_text() -> None:
+    from pipeline.inline import plain_text
+
+    article = parse_article(HEAD + BODY, "source/t.md")
+    text = "About [CommonMark][cm] and [Foo]"
+    assert plain_text(text, article.links) == "About CommonMark and Foo"
+
+
+def test_the_catalog_check_reads_entries_with_the_articles_definitions() -> None:
+    from babel.messages.catalog import Catalog
+
+    from pipeline.checks import check_catalog
+
+    article = parse_article(HEAD + BODY, "source/t.md")
+    catalog = Catalog(locale="fr")
+    catalog.add(PARAGRAPH, "Voir [la norme][cm], [Toto][] et [foo] et ![le logo][img].")
+    findings = check_catalog(
+        catalog, lang="fr", domain="t", path="locale/fr/LC_MESSAGES/t.po",
+        context=CheckContext.for_language("fr", coverage=None), links=article.links,
+    )  # fmt: skip
+    assert {f.check for f in findings} >= {"links", "markup"}
