@@ -38,7 +38,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from pipeline.article import Unit
 from pipeline.catalog import message_key
-from pipeline.errors import CheckUnavailable, ConfigError
+from pipeline.errors import CheckUnavailable, ConfigError, PipelineError
 from pipeline.fonts import fontconfig_coverage
 from pipeline.inline import Links, inline_structure, inline_tokens, plain_text
 from pipeline.plurals import cldr_plural_forms, parse_plural_forms
@@ -777,3 +777,8 @@ def check_catalog(
                     for severity, text in problems
                 )
     return list(dict.fromkeys(findings))
+
+
+def unreadable_finding(error: PipelineError, *, lang: str, domain: str, path: str) -> Finding:
+    """A catalog that cannot be read at all, as one error of ``check``, at its line."""
+    return Finding("unreadable", "error", error.message, "", lang, domain, path, error.line or 1)

@@ -144,6 +144,8 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         _print_findings(findings, out)
+    if any(f.check == "unreadable" for f in findings):
+        return 2
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 

@@ -15,6 +15,7 @@ set survives a round trip.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import re
@@ -27,6 +28,7 @@ from babel.messages.pofile import PoFileError, denormalize, read_po, unescape
 
 from pipeline.errors import CatalogError
 from pipeline.project import to_gettext
+from pipeline.reading import read_regular
 
 Header = list[tuple[str, str]]
 """The header entry's fields, in the file's order."""
@@ -50,6 +52,85 @@ _HEADER_ENTRY = re.compile(r'^msgid ""\s*\nmsgstr ((?:"(?:[^"\\\n]|\\.)*"\s*\n?)
 
 
 # --- reading --------------------------------------------------------------------------------
+
+_CHARSET = re.compile(rb'^"Content-Type:[^"\n]*?charset=([^"\\\s;]*)', re.MULTILINE | re.IGNORECASE)
+_MSGFMT_PROBLEM = re.compile(r"^<stdin>:(\d+):(?:\d+:)? (?!warning:)(.*)$", re.MULTILINE)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def check_charset(data: bytes, name: str) -> None:
+    """The bytes are text in the charset the header declares, and that charset exists.
+
+    A file saved as UTF-8 under a header that still says ``charset=ISO-8859-1``
+    decodes without error in Latin-1 and publishes mojibake ("RÃ©fÃ©rences"),
+    so a non-UTF-8 charset whose bytes read as UTF-8 text is refused too.
+    """
+    match = _CHARSET.search(data)
+    declared = match.group(1).decode("ascii", "replace") if match else "UTF-8"
+    where = _line_of(data, match.start()) if match else None
+    try:
+        codec = codecs.lookup(declared).name if declared.upper() != "CHARSET" else ""
+    except LookupError:
+        codec = ""
+    if not codec:
+        raise CatalogError(
+            f"unknown charset {declared!r} in the Content-Type header; save the file as UTF-8 "
+            "and declare charset=UTF-8",
+            name,
+            where,
+        )
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            f"bytes that are not {declared} text ({data[exc.start : exc.start + 4]!r}); "
+            "the file was saved in another encoding than its header declares",
+            name,
+            _line_of(data, exc.start),
+        ) from None
+    if codec != "utf-8" and not data.isascii():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        sample = next(line for line in text.splitlines() if not line.isascii())
+        shown = sample.encode("utf-8").decode(codec, "replace").strip()[:40]
+        raise CatalogError(
+            f"the header declares charset={declared} but the text is UTF-8 (it would be "
+            f"published as {shown!r}); declare charset=UTF-8",
+            name,
+            where,
+        )
+
+
+def check_with_msgfmt(data: bytes, name: str) -> None:
+    """What GNU ``msgfmt`` refuses, refused with its file and line.
+
+    Babel reads a duplicate msgid (keeping one), ``msgstr[1]`` on an entry
+    without plural, an unknown escape or a missing header without a word;
+    msgfmt, the reference, rejects each. Its warnings are not errors, and
+    format strings are left to the placeholder check, which names every entry
+    instead of refusing the whole file at the first.
+    """
+    try:
+        command = ["msgfmt", "--check-header", "--check-domain", "-o", os.devnull, "-"]
+        result = subprocess.run(command, input=data, capture_output=True)
+    except FileNotFoundError:
+        raise CatalogError("GNU gettext's msgfmt is needed to read catalogs", name) from None
+    if result.returncode == 0:
+        return
+    errors = result.stderr.decode("utf-8", "replace")
+    problem = _MSGFMT_PROBLEM.search(errors)
+    if problem:
+        raise CatalogError(problem.group(2).rstrip("."), name, int(problem.group(1)))
+    if "header missing" in errors:
+        raise CatalogError('the header entry (msgid "") is missing or invalid', name, 1)
+    lines = [line.removeprefix("msgfmt: ").replace("<stdin>: ", "") for line in errors.splitlines()]
+    reason = next((line for line in lines if "warning" not in line and line.strip()), "invalid")
+    raise CatalogError(f"msgfmt refuses it: {reason.strip()}", name)
 
 
 def _check_strings(data: bytes, name: str) -> None:
@@ -90,12 +171,24 @@ def _restore_previous(catalog: Catalog) -> Catalog:
     return catalog
 
 
-def read_catalog(text: bytes | str, name: str, *, locale: str | None = None) -> Catalog:
-    """Parse PO/POT text; a syntax error becomes a :class:`CatalogError` with file and line."""
+def read_catalog(
+    text: bytes | str, name: str, *, locale: str | None = None, strict: bool | None = None
+) -> Catalog:
+    """Parse PO/POT text; a syntax error becomes a :class:`CatalogError` with file and line.
+
+    A translation (``locale`` given, or ``strict``) must also be what GNU
+    ``msgfmt --check`` accepts, in the charset its header declares.
+    """
     data = text.encode("utf-8") if isinstance(text, str) else text
-    data = _OBSOLETE_PREVIOUS.sub(b"#|", data)
+    check_charset(data, name)
+    original, data = data, _OBSOLETE_PREVIOUS.sub(b"#|", data)
     try:
         _check_strings(data, name)
+        declared = read_header(data)
+        if header_value(declared, "Plural-Forms") is not None:  # before msgfmt: names the entry
+            _check_plural_counts(data, _nplurals(declared), name)
+        if strict or (strict is None and locale is not None):
+            check_with_msgfmt(original, name)
         catalog = read_po(
             io.BytesIO(data), locale=to_gettext(locale) if locale else None, abort_invalid=True
         )
@@ -131,10 +224,9 @@ def _check_plural_counts(data: bytes, nplurals: int, name: str) -> None:
 
 
 def load_catalog(path: Path, name: str, *, locale: str | None = None) -> Catalog:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError("file not found", name) from None
+    data = read_regular(path, name)
+    if data is None:
+        raise CatalogError("file not found", name)
     return read_catalog(data, name, locale=locale)
 
 

@@ -94,7 +94,10 @@ def _merge_header(base: Header, ours: Header, theirs: Header) -> tuple[Header, l
 
 def merge_po(base: bytes, ours: bytes, theirs: bytes, name: str = "<po>") -> MergeResult:
     """Merge ``theirs`` into ``ours`` given their common ancestor ``base``."""
-    catalogs = [read_catalog(data, name) for data in (base, ours, theirs)]
+    catalogs = [
+        read_catalog(base, name),
+        *(read_catalog(side, name, strict=bool(side.strip())) for side in (ours, theirs)),
+    ]
     headers = [read_header(data) for data in (base, ours, theirs)]
     header, conflicts = _merge_header(*headers)
     old, mine, other = (_messages(catalog) for catalog in catalogs)

@@ -113,10 +113,13 @@ class Config:
 
     def relative(self, path: Path) -> str:
         """How messages and PO references name a project file."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        root = self.root.resolve()
+        for candidate in (path.absolute(), path.resolve()):  # a symbolic link by its own name
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
     def articles(self) -> list[Path]:
         return sorted(self.source_path.glob("*.md"))

@@ -27,7 +27,7 @@ from pipeline.catalog import (
     ui_template,
     update_header,
 )
-from pipeline.errors import SourceError
+from pipeline.errors import PipelineError, SourceError
 from pipeline.markdown import parse_article, parse_front_matter, split_front_matter
 from pipeline.msgmerge import merge
 from pipeline.pofile import (
@@ -40,6 +40,7 @@ from pipeline.pofile import (
     write_if_changed,
 )
 from pipeline.project import UI_DOMAIN, Config, language_tag
+from pipeline.reading import read_regular
 
 if TYPE_CHECKING:
     from pipeline.checks import Finding
@@ -55,31 +56,46 @@ class FileChange:
     """``created``, ``updated`` or ``unchanged``."""
 
 
-def _read_source(path: Path, name: str) -> str:
+def _read(path: Path, name: str) -> bytes:
+    """A source file's bytes: a regular file under the project, or a one-line error."""
+    data = read_regular(path, name)
+    if data is None:
+        raise SourceError("file not found", name)
+    return data
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+"""Control characters: Markdown turns NUL into U+FFFD and passes the rest to the page."""
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """An article's text: UTF-8 without control characters, or an error at the line."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError("file not found", name) from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", name) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        reason = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise SourceError(reason, name, line) from None
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        reason = f"control character U+{ord(control.group()):04X} in the text"
+        raise SourceError(reason, name, line)
+    return text
+
+
+def _read_source(path: Path, name: str) -> str:
+    return decode_source(_read(path, name), name)
 
 
 def load_article(config: Config, path: Path) -> Article:
     name = config.relative(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError("file not found", name) from None
-    return parse_source(config, data, name)
+    return parse_source(config, _read(path, name), name)
 
 
 def parse_source(config: Config, data: bytes, name: str) -> Article:
     """An article from the bytes of its file."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", name) from None
-    return _checked(config, parse_article(text, name), name)
+    return _checked(config, parse_article(decode_source(data, name), name), name)
 
 
 def _checked(config: Config, article: Article, name: str) -> Article:
@@ -231,8 +247,8 @@ def _update_domain(
         template = _read_template(config, domain)
     for lang in languages:
         po_path = config.po_path(lang, domain)
-        if po_path.exists():
-            data = po_path.read_bytes()
+        data = read_regular(po_path, config.relative(po_path))
+        if data is not None:
             catalog = read_catalog(data, config.relative(po_path), locale=lang)
             merged = merge(catalog, template)
             header = update_header(read_header(data), template)
@@ -262,9 +278,8 @@ def update(
 
 def load_translation(config: Config, lang: str, domain: str) -> Catalog | None:
     po_path = config.po_path(lang, domain)
-    if not po_path.exists():
-        return None
-    return read_catalog(po_path.read_bytes(), config.relative(po_path), locale=lang)
+    data = read_regular(po_path, config.relative(po_path))
+    return None if data is None else read_catalog(data, config.relative(po_path), locale=lang)
 
 
 def stats(config: Config, languages: list[str] | None = None) -> Iterator[Stats]:
@@ -279,7 +294,7 @@ def stats(config: Config, languages: list[str] | None = None) -> Iterator[Stats]
 
 def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
     """Every check on every catalog of the named (or all) languages."""
-    from pipeline.checks import CheckContext, check_catalog
+    from pipeline.checks import CheckContext, check_catalog, unreadable_finding
 
     articles = {article.slug: article for article in load_articles(config)}
     units = {slug: {unit.key: unit for unit in a.units()} for slug, a in articles.items()}
@@ -287,10 +302,14 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
     for lang in [language_tag(lang) for lang in languages or ()] or config.languages():
         context = CheckContext.from_config(config, lang)
         for domain in domains(config):
-            catalog = load_translation(config, lang, domain)
+            name = config.relative(config.po_path(lang, domain))
+            try:
+                catalog = load_translation(config, lang, domain)
+            except PipelineError as exc:
+                findings.append(unreadable_finding(exc, lang=lang, domain=domain, path=name))
+                continue
             if catalog is None:
                 continue
-            name = config.relative(config.po_path(lang, domain))
             findings.extend(
                 check_catalog(
                     catalog,

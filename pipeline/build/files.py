@@ -1,15 +1,16 @@
-"""Bytes on disk: hashing, reading only regular files, and the one atomic write."""
+"""Bytes on disk: hashing, reading only regular files (:func:`read_regular`), the atomic write."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
-import stat
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.reading import read_regular
+
+__all__ = ["MISSING", "bytes_sha", "read_regular", "remove_partial_files", "sha", "write_atomic"]
 
 MISSING = "missing"
 """The hash of a file that does not exist."""
@@ -26,27 +27,6 @@ def sha(*parts: bytes | str) -> str:
 
 def bytes_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def read_regular(path: Path, name: str) -> bytes | None:
-    """The bytes of a regular file; ``None`` when there is none.
-
-    A symbolic link, FIFO or device is refused by name: reading one could pull a
-    file from outside the project into the output, hang, or exhaust memory.
-    """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        if path.is_symlink():
-            raise PipelineError("a symbolic link; only regular files are read", name) from None
-        raise PipelineError(f"cannot read: {exc.strerror}", name) from None
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise PipelineError("not a regular file; only regular files are read", name)
-    with os.fdopen(descriptor, "rb") as stream:
-        return stream.read()
 
 
 def write_atomic(path: Path, data: bytes) -> os.stat_result:
