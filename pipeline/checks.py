@@ -679,6 +679,100 @@ def check_font_coverage(entry: Entry, ctx: CheckContext) -> list[Problem]:
     return [("error", f"no font for {_listing(names)} in the {ctx.lang} font stack")]
 
 
+# --- 13. invisible characters ---------------------------------------------------------------
+
+_EMBEDDINGS = frozenset("\u202a\u202b\u202c\u202d\u202e")
+"""LRE, RLE, PDF, LRO, RLO: they reorder the text after them, up to the end of the element."""
+_ISOLATE_OPEN = frozenset("\u2066\u2067\u2068")
+_ISOLATE_CLOSE = "\u2069"
+_DIRECTION_MARKS = frozenset("\u200e\u200f\u061c\u00ad")
+"""LRM, RLM, ALM and the soft hyphen: allowed wherever a translator needs them."""
+_JOINERS = frozenset("\u200c\u200d")
+_JOINING_SCRIPTS = (
+    (0x0600, 0x08FF),  # Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic, Arabic Extended
+    (0x0900, 0x0DFF),  # Devanagari to Sinhala
+    (0x0F00, 0x109F),  # Tibetan, Myanmar
+    (0x1780, 0x18AF),  # Khmer, Mongolian
+    (0xA8E0, 0xA8FF),  # Devanagari Extended
+    (0xFB50, 0xFDFF),  # Arabic presentation forms
+    (0xFE70, 0xFEFF),
+)
+
+
+def _joins(char: str) -> bool:
+    """A character next to which ZWNJ/ZWJ carry meaning: joining and Indic scripts, emoji."""
+    code = ord(char)
+    if any(low <= code <= high for low, high in _JOINING_SCRIPTS):
+        return True
+    return unicodedata.category(char) == "So"
+
+
+def _invisible(text: str) -> list[tuple[int, str]]:
+    """(offset, character) of every control or invisible character not allowed where it is."""
+    found: list[tuple[int, str]] = []
+    isolates: list[int] = []
+    for index, char in enumerate(text):
+        if char in "\n\t" or char in _DIRECTION_MARKS:
+            continue
+        if char in _ISOLATE_OPEN:
+            isolates.append(index)
+        elif char == _ISOLATE_CLOSE:
+            if isolates:
+                isolates.pop()
+            else:
+                found.append((index, char))
+        elif char in _JOINERS:
+            neighbours = text[max(index - 1, 0) : index] + text[index + 1 : index + 2]
+            if not any(_joins(c) for c in neighbours):
+                found.append((index, char))
+        elif char in _EMBEDDINGS or unicodedata.category(char) in ("Cc", "Cf"):
+            found.append((index, char))
+    found.extend((index, text[index]) for index in isolates)
+    return sorted(found)
+
+
+def check_invisible(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """Bidi overrides, unbalanced isolates and invisible characters a reader cannot see.
+
+    An override (U+202E) reverses the words after it on the page, in the
+    ``<title>`` and on the index; a zero-width space or a BOM hides inside a
+    word and breaks search. Allowed: LRM/RLM/ALM, the soft hyphen, balanced
+    isolates, ZWNJ/ZWJ next to Arabic or Indic letters (Persian ``می‌توانند``),
+    and anything the source text itself contains.
+    """
+    in_source = set(entry.msgid)
+    found = [(i, c) for i, c in _invisible(entry.msgstr) if c not in in_source]
+    if not found:
+        return []
+    names = dict.fromkeys(
+        f"U+{ord(c):04X} {unicodedata.name(c, 'control')} (character {i + 1})" for i, c in found
+    )
+    return [("error", f"invisible or direction-changing character: {_listing(names)}")]
+
+
+# --- 14. length ------------------------------------------------------------------------------
+
+LENGTH_FLOOR = 40
+"""Sources shorter than this many characters are measured as if they had it ("FAQ")."""
+LENGTH_WARNING = 3.0
+LENGTH_ERROR = 10.0
+
+
+def check_length(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """A translation many times longer than its source: pasted text, or a runaway edit.
+
+    A one-megabyte msgstr for a three-word title made a 224-page brochure.
+    """
+    budget = max(len(entry.msgid), LENGTH_FLOOR)
+    ratio = len(entry.msgstr) / budget
+    if ratio <= LENGTH_WARNING:
+        return []
+    size = f"{len(entry.msgstr):,} characters for a source of {len(entry.msgid):,}"
+    if ratio > LENGTH_ERROR:
+        return [("error", f"translation is far too long: {size}")]
+    return [("warning", f"translation is unusually long: {size}")]
+
+
 # --- running the checks ---------------------------------------------------------------------
 
 CHECKS: list[tuple[str, CheckFunction]] = [
@@ -691,6 +785,8 @@ CHECKS: list[tuple[str, CheckFunction]] = [
     ("placeholders", check_placeholders),
     ("do-not-translate", check_do_not_translate),
     ("font-coverage", check_font_coverage),
+    ("invisible", check_invisible),
+    ("length", check_length),
     ("whitespace", check_whitespace),
     ("doubled-word", check_doubled_word),
     ("end-punctuation", check_end_punctuation),

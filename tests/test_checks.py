@@ -24,6 +24,8 @@ from pipeline.checks import (
     check_figures,
     check_font_coverage,
     check_fuzzy,
+    check_invisible,
+    check_length,
     check_links,
     check_markup,
     check_placeholders,
@@ -89,6 +91,8 @@ def test_registry_names() -> None:
         "placeholders",
         "do-not-translate",
         "font-coverage",
+        "invisible",
+        "length",
         "whitespace",
         "doubled-word",
         "end-punctuation",
@@ -539,6 +543,8 @@ DEFECTS_FR = {
     "Can stem cells help?": "end-punctuation",
     "Contact MedTravellers today": "do-not-translate",
     "Icon": "font-coverage",
+    "Take one tablet a day.": "invisible",
+    "Side effects": "length",
 }
 CLEAN_FR = [
     "Over 5,000+ patients treated since 2015.",
@@ -556,6 +562,7 @@ CLEAN_AR = [
     "U.S. National Library of Medicine (PubMed) – Stem Cell Therapy",
     "MedTravellers",
     "5,000+",
+    "Results reported by MedTravellers.",
 ]
 
 
@@ -745,7 +752,66 @@ def test_gate_on_fixture() -> None:
     )
     assert not decision.published
     assert decision.reasons == (
-        "7 errors (figures, links, markup, unsafe-markup, placeholders, do-not-translate, "
-        "font-coverage)",
+        "8 errors (figures, links, markup, unsafe-markup, placeholders, do-not-translate, "
+        "font-coverage, invisible)",
     )
-    assert decision.translated_share == pytest.approx(17 / 19)
+    assert decision.translated_share == pytest.approx(19 / 21)
+
+
+# --- invisible characters and length -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "msgid", "msgstr", "named"),
+    [
+        ("fr", "Take the dose.", "Prenez la dose\u202e.esod", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("fr", "Take the dose.", "Prenez\u202a la dose.", "U+202A LEFT-TO-RIGHT EMBEDDING"),
+        ("ar", "Call us", "اتصل \u2067بنا", "U+2067 RIGHT-TO-LEFT ISOLATE"),
+        ("ar", "Call us", "اتصل\u2069 بنا", "U+2069 POP DIRECTIONAL ISOLATE"),
+        ("fr", "Stroke", "AV\u200bC", "U+200B ZERO WIDTH SPACE"),
+        ("fr", "Stroke", "\ufeffAVC", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("fr", "Stroke", "A\u2060VC", "U+2060 WORD JOINER"),
+        ("fr", "Stroke", "AVC\x07", "U+0007 control"),
+        ("fr", "Stroke", "A\u200cVC", "U+200C ZERO WIDTH NON-JOINER"),
+        ("fr", "Stroke", "AVC \U000e0041", "U+E0041 TAG LATIN CAPITAL LETTER A"),
+    ],
+)
+def test_invisible_characters_are_errors(lang: str, msgid: str, msgstr: str, named: str) -> None:
+    problems = check_invisible(Entry(msgid, msgstr), ctx(lang))
+    assert len(problems) == 1 and problems[0][0] == "error"
+    assert named in problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "msgid", "msgstr"),
+    [
+        ("fa", "They can", "می\u200cتوانند"),  # ZWNJ inside a Persian word
+        ("bn", "Stem", "স্ট\u200dেম"),  # ZWJ in Bengali
+        ("hi", "Kshatriya", "क्\u200dष"),
+        ("ar", "MedTravellers results", "نتائج \u2068MedTravellers\u2069\u200f"),
+        ("he", "Call +1 555", "התקשרו \u200e+1 555"),
+        ("de", "Rehabilitation", "Rehabili\u00adtation"),
+        ("fr", "Family \U0001f468\u200d\U0001f469", "Famille \U0001f468\u200d\U0001f469"),
+        ("fr", "A\u200bB", "A\u200bB"),  # the source has it: the translation may keep it
+        ("fr", "Two\nlines", "Deux\nlignes\tici"),
+    ],
+)
+def test_marks_a_script_needs_are_allowed(lang: str, msgid: str, msgstr: str) -> None:
+    assert check_invisible(Entry(msgid, msgstr), ctx(lang)) == []
+
+
+def test_length_warns_then_refuses() -> None:
+    title = "Stroke recovery guide"
+    assert check_length(Entry(title, "Guide de récupération après un AVC"), ctx()) == []
+    assert check_length(Entry("FAQ", "Questions fréquemment posées par nos patients"), ctx()) == []
+    warning = check_length(Entry(title, "x" * 121), ctx())
+    assert warning == [
+        ("warning", "translation is unusually long: 121 characters for a source of 21")
+    ]
+    assert check_length(Entry(title, "x" * 120), ctx()) == []
+    error = check_length(Entry(title, "x" * 1_000_000), ctx())
+    assert error == [
+        ("error", "translation is far too long: 1,000,000 characters for a source of 21")
+    ]
+    assert check_length(Entry(title, "x" * 400), ctx())[0][0] == "warning"
+    assert check_length(Entry(title, "x" * 401), ctx())[0][0] == "error"

@@ -13,10 +13,12 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import polib
 import pytest
-from helpers import FR_PO, SLUG, copy_project, msgid_line, run
+from helpers import FR_PO, SLUG, copy_project, edit_po, msgid_line, run
 
 from pipeline.errors import CatalogError
 from pipeline.pofile import read_catalog
@@ -260,3 +262,30 @@ def test_read_catalog_keeps_babel_leniency_for_templates_only() -> None:
     read_catalog(template, "x.pot")  # a template (no language) is not run through msgfmt
     with pytest.raises(CatalogError, match="duplicate"):
         read_catalog(template, "x.po", strict=True)
+
+
+@pytest.mark.parametrize(
+    ("edit", "check"),
+    [
+        (lambda text: "\u202e" + text, "invisible"),
+        (lambda text: text + " " + "Lorem ipsum dolor sit amet. " * 40_000, "length"),
+    ],
+    ids=["right-to-left override", "a megabyte title"],
+)
+def test_a_hostile_title_keeps_the_language_unpublished(
+    project: Path, edit: Callable[[str], str], check: str
+) -> None:
+    def hostile(entry: polib.POEntry) -> None:
+        if entry.msgid == FIRST:
+            entry.msgstr = edit(entry.msgstr)
+
+    po = project / FR_PO
+    edit_po(po, hostile)
+    result = run(project, "check", "--lang", "fr")
+    line = msgid_line(po.read_text("utf-8"), FIRST)
+    assert result.returncode == 1
+    assert f"{FR_PO}:{line}: error: [{check}] " in result.stdout
+    result = run(project, "build", "--lang", "fr")
+    assert not (project / "output" / "fr" / f"{SLUG}.html").exists()
+    assert not (project / "output" / "fr" / f"{SLUG}.pdf").exists()
+    assert check in result.stdout + result.stderr
