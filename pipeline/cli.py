@@ -230,6 +230,10 @@ def main(
     except PipelineError as exc:
         print(f"pipeline: error: {exc}", file=err)
         return exc.exit_code
+    except OSError as exc:  # a file the pipeline could not read or write, named
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"pipeline: error: {where}{exc.strerror or exc}", file=err)
+        return 2
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=err)
         return 130

@@ -40,6 +40,10 @@ class CatalogError(PipelineError):
     """A POT or PO file cannot be read or parsed."""
 
 
+class OutputError(PipelineError):
+    """A file of ``output/`` or of the build cache cannot be written (no space, no right)."""
+
+
 class RenderError(PipelineError):
     """A template or stylesheet failed while rendering a page or brochure."""
 

@@ -28,12 +28,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.build.files import remove_partial_files, write_atomic
+from pipeline.build.files import remove_partial_files, shown, write_atomic
 from pipeline.build.inputs import InputFiles, fingerprint
 from pipeline.build.lock import BuildLocked, build_lock
 from pipeline.build.manifest import Manifest, Record, Target
 from pipeline.build.report import BuildOptions, BuildReport, Progress
-from pipeline.errors import PipelineError
+from pipeline.errors import OutputError, PipelineError
 from pipeline.project import Config
 
 if TYPE_CHECKING:
@@ -75,7 +75,11 @@ def build(
 
 def _build(config: Config, options: BuildOptions, report: BuildReport, progress: Progress) -> None:
     output = config.output_path
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = "it is not a folder" if output.exists() else exc.strerror
+        raise OutputError(f"cannot write the output folder: {cause}", shown(output)) from None
     remove_partial_files(output)
     (output / OLD_MANIFEST).unlink(missing_ok=True)
     manifest, problem = Manifest.load(config.cache_path)

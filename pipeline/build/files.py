@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipeline.errors import OutputError
 from pipeline.reading import read_regular
 
 __all__ = ["MISSING", "bytes_sha", "read_regular", "remove_partial_files", "sha", "write_atomic"]
@@ -29,20 +30,36 @@ def bytes_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def shown(path: Path) -> str:
+    """How an error names a file: relative to the current folder when it is under it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
 def write_atomic(path: Path, data: bytes) -> os.stat_result:
-    """Write ``data`` so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    """Write ``data`` so that readers see the old file or the new one, never half of one.
+
+    A failure (no space left, permission denied, a folder in the way) is a
+    :class:`OutputError` naming the file; the temporary file is removed.
+    """
+    temporary = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+        )
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return path.stat()
+        temporary = None
+        return path.stat()
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", shown(path)) from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
 
 def remove_partial_files(output: Path) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline.errors import PipelineError
+from pipeline.errors import OutputError, PipelineError
 
 if TYPE_CHECKING:
     from pipeline.build.gating import GateDecision
@@ -46,7 +46,8 @@ class BuildReport:
 
     @property
     def exit_code(self) -> int:
-        """2 when an input could not be read, 1 when a language was refused or a target failed."""
-        if self.unreadable:
+        """2 when an input could not be read or an output written, 1 when a language was
+        refused or a target failed to render."""
+        if self.unreadable or any(isinstance(error, OutputError) for _, error in self.failed):
             return 2
         return 0 if self.ok else 1
