@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -199,7 +200,7 @@ def test_catalogs_the_project_ships_pass_the_stricter_reader() -> None:
         assert len(read_catalog(po.read_bytes(), str(po), locale=lang)) > 10
 
 
-@pytest.mark.parametrize("kind", ["symlink", "fifo"])
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "device"])
 def test_check_and_update_refuse_a_catalog_that_is_not_a_regular_file(
     project: Path, tmp_path: Path, kind: str
 ) -> None:
@@ -209,8 +210,12 @@ def test_check_and_update_refuse_a_catalog_that_is_not_a_regular_file(
         secret = tmp_path / "secret.txt"
         secret.write_text("root:x:0:0:secret line\n", "utf-8")
         po.symlink_to(secret)
-    else:
+    elif kind == "fifo":
         os.mkfifo(po)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("only root can make a device node")
+        os.mknod(po, 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # what /dev/zero is
     for verb in ("check", "update", "stats"):
         result = run(project, verb, timeout=60)
         assert result.returncode == 2, (verb, result.stderr)
@@ -219,7 +224,7 @@ def test_check_and_update_refuse_a_catalog_that_is_not_a_regular_file(
         else:
             assert result.stderr.startswith(f"pipeline: error: {FR_PO}: ")
         assert "secret" not in result.stderr + result.stdout
-    assert po.is_symlink() or po.is_fifo()  # update did not replace it
+    assert po.is_symlink() or po.is_fifo() or po.is_char_device()  # update did not replace it
 
 
 def test_an_article_that_is_a_symlink_is_refused_by_extract(project: Path, tmp_path: Path) -> None:
