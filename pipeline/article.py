@@ -74,7 +74,9 @@ class Block:
     title: str = ""
     """Image title (not translated)."""
     info: str = ""
-    """Language of a fenced code block."""
+    """Language of a fenced code block: the first word of its info string, unescaped."""
+    tight: bool = False
+    """A paragraph (or image) of a tight list's item, shown without ``<p>`` as CommonMark does."""
 
     def walk(self) -> Iterator[Block]:
         yield self

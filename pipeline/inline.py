@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -121,17 +121,18 @@ def _pin_targets(
     A translation may reorder or reword links, but it cannot add a target: one
     that is not the source's own is replaced by the source's target in the
     same position, or the link is dropped (its text kept) when there is none.
+    An empty target (``[link]()``) is a target like any other.
     """
     result: list[Token] = []
     index = 0
     drop_close = 0
     for token in tokens:
         if token.type == f"{kind}_open" or (kind == "image" and token.type == "image"):
-            target = str(token.attrs[attr])
+            target: str | None = str(token.attrs[attr])
             if target not in allowed:
-                target = allowed[index] if index < len(allowed) else ""
+                target = allowed[index] if index < len(allowed) else None
             index += 1
-            if not target:
+            if target is None:
                 if kind == "link":
                     drop_close += 1
                     continue
@@ -158,14 +159,52 @@ def render_inline(text: str, *, source: str | None = None, links: Links = ()) ->
     if source is not None:
         tokens = _pin_targets(tokens, "href", "link", link_targets(source, links))
         tokens = _pin_targets(tokens, "src", "image", image_sources(source, links))
+    return render_tokens(tokens)
+
+
+def render_tokens(tokens: Sequence[Token]) -> Markup:
+    """Inline tokens (copies: the renderer writes to them) to safe HTML."""
     parser = inline_parser()
     html = parser.renderer.render(tokens, parser.options, {})
-    return Markup(html.strip())
+    # Line breaks only: str.strip() would also take a leading &nbsp; (U+00A0) the text starts with.
+    return Markup(html.strip("\n"))
+
+
+def map_words(text: str, function: Callable[[str], str], links: Links = ()) -> list[Token]:
+    """Copies of the tokens of ``text`` with ``function`` applied to the words a reader sees.
+
+    Only text changes (in links and emphasis, and the alt text of images): markup, link and
+    image targets, titles, code, inline HTML and the address an autolink shows are the
+    source's own, so the result has the source's structure whatever ``function`` does.
+    """
+    return _map_words(inline_tokens(text, links), function)
+
+
+def _map_words(tokens: Iterable[Token], function: Callable[[str], str]) -> list[Token]:
+    result: list[Token] = []
+    in_autolink = False
+    for token in tokens:
+        copy = token.copy(attrs=dict(token.attrs))
+        if token.type == "link_open":
+            in_autolink = token.markup == "autolink"
+        elif token.type == "link_close":
+            in_autolink = False
+        elif token.type == "text" and not in_autolink:
+            copy.content = function(token.content)
+        elif token.type == "image" and token.children:
+            copy.children = _map_words(token.children, function)
+        result.append(copy)
+    return result
 
 
 def plain_text(text: str, links: Links = ()) -> str:
     """Inline Markdown without its markup, for titles, metadata and word counts."""
-    return "".join(_plain(inline_tokens(text, links)))
+    return tokens_plain_text(inline_tokens(text, links))
+
+
+def tokens_plain_text(tokens: Iterable[Token]) -> str:
+    """The text of inline tokens without their markup (:func:`plain_text`)."""
+    return "".join(_plain(tokens))
 
 
 def _plain(tokens: Iterable[Token]) -> Iterable[str]:
@@ -177,4 +216,5 @@ def _plain(tokens: Iterable[Token]) -> Iterable[str]:
         ):
             yield " "
         elif token.type == "image":
-            yield token.content
+            # The alt text as the page shows it (markdown-it's renderInlineAsText), not as written.
+            yield from _plain(token.children or ())

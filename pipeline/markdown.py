@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from pipeline.article import (
@@ -32,6 +33,8 @@ _CRITICAL = re.compile(r"^<!--\s*critical\s*-->\s*$", re.IGNORECASE)
 _CONTEXT = re.compile(r"^<!--\s*msgctxt:\s*(.+?)\s*-->\s*$", re.IGNORECASE)
 _URL_ONLY = re.compile(r"^\s*<?(?:https?|ftp|mailto):[^\s<>]*>?\s*$", re.IGNORECASE)
 _HAS_WORD = re.compile(r"[^\W\d_]")
+_INFO_SPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+"""What markdown-it trims from a fence's info string and splits it on (not Python's isspace)."""
 
 
 MAX_NESTING = 40
@@ -200,8 +203,11 @@ class _BodyBuilder:
         self.inherited.pop()
         return Block(kind, line, children=children, **attrs)
 
-    def leaf(self, inline: Token, comment: str, line: int) -> Block:
-        """A paragraph-like block; an image alone in it becomes an image block."""
+    def leaf(self, inline: Token, comment: str, line: int, *, tight: bool = False) -> Block:
+        """A paragraph-like block; an image alone in it becomes an image block.
+
+        ``tight``: the paragraph is a tight list item's, shown without ``<p>``.
+        """
         children = inline.children or []
         visible = [c for c in children if not (c.type == "text" and not c.content.strip())]
         if len(visible) == 1 and visible[0].type == "image":
@@ -214,9 +220,11 @@ class _BodyBuilder:
                 text=alt,
                 src=str(image.attrs.get("src", "")),
                 title=str(image.attrs.get("title", "") or ""),
+                tight=tight,
             )
         text = inline.content
-        return Block("paragraph", line, unit=self.unit(text, comment, line), text=text)
+        unit = self.unit(text, comment, line)
+        return Block("paragraph", line, unit=unit, text=text, tight=tight)
 
     def block(self) -> Block | None:
         token = self.tokens[self.pos]
@@ -245,13 +253,14 @@ class _BodyBuilder:
             self.pos += 3
             comment = self._paragraph_comment()
             self.inherited.append(self._flags())
-            block = self.leaf(inline, comment, self.line(token))
+            # markdown-it hides the paragraphs of a tight list's items: no <p> around them.
+            block = self.leaf(inline, comment, self.line(token), tight=token.hidden)
             self.inherited.pop()
             return block
         if kind == "bullet_list_open":
             return self.container("bullet_list", token, "bullet_list_close")
         if kind == "ordered_list_open":
-            start = int(token.attrs.get("start", 1) or 1)
+            start = int(token.attrs.get("start", 1))
             return self.container("ordered_list", token, "ordered_list_close", start=start)
         if kind == "list_item_open":
             return self.container("item", token, "list_item_close")
@@ -278,7 +287,7 @@ class _BodyBuilder:
         if kind in ("fence", "code_block"):
             self.pos += 1
             self.pending.take()
-            return Block("code", self.line(token), text=token.content, info=token.info.strip())
+            return Block("code", self.line(token), text=token.content, info=_language(token.info))
         if kind == "hr":
             self.pos += 1
             self.pending.take()
@@ -303,6 +312,13 @@ class _BodyBuilder:
         return "paragraph"
 
 
+def _language(info: str) -> str:
+    """The language of a fence, as markdown-it reads it: the info string's first word, unescaped
+    (```` ```f\\*o ```` is ``f*o``, ```` ```f&ouml;o ```` is ``föo``)."""
+    words = _INFO_SPACE.split(unescapeAll(info))
+    return next((word for word in words if word), "")
+
+
 def _html_block_problem(content: str) -> str:
     """Why a block of raw HTML is refused: its text would be published nowhere."""
     if content.startswith("<!--") and "-->" not in content:
@@ -317,6 +333,9 @@ def _html_block_problem(content: str) -> str:
     return "raw HTML is not published; write it in Markdown"
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+_MARKERS = re.compile(r"(?:[ \t>]|[-+*](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$))*")
+"""A line of list markers and quote marks alone (an empty item, ``2.`` or ``+``): no text."""
 _LEAVES = frozenset({"inline", "fence", "code_block", "html_block", "hr", "tr_open"})
 """Tokens that hold the lines of text themselves (a table's rows hold its cells)."""
 
@@ -324,15 +343,26 @@ _LEAVES = frozenset({"inline", "fence", "code_block", "html_block", "hr", "tr_op
 def _check_complete(
     tokens: Sequence[Token], env: dict[str, Any], body: str, path: str, first_line: int
 ) -> None:
-    """Refuse Markdown the parser stopped reading (nesting deeper than it follows)."""
-    read = [False] * len(body.splitlines())
+    """Refuse Markdown the parser stopped reading (nesting deeper than it follows), and a link
+    definition that repeats a label (Markdown ignores it: its target would be lost)."""
+    for duplicate in env.get("duplicate_refs", []):
+        first = env["references"][duplicate["label"]]["map"][0] + first_line
+        raise SourceError(
+            f"this link label is already defined at line {first}, and only that definition "
+            "is used; remove or rename one of them",
+            path,
+            duplicate["map"][0] + first_line,
+        )
+    lines = _LINE_BREAK.split(body)  # markdown-it's lines, not str.splitlines()
+    read = [False] * len(lines)
     spans = [token.map for token in tokens if token.type in _LEAVES and token.map]
     # Link reference definitions are read into env, not into tokens.
     spans += [d["map"] for d in env.get("references", {}).values() if d.get("map")]
     for start, end in spans:
         read[start:end] = [True] * (end - start)
-    for number, (line, seen) in enumerate(zip(body.splitlines(), read, strict=True)):
-        if not seen and line.strip() and line.strip("-*_ \t>=#`~|:"):
+    for number, (line, seen) in enumerate(zip(lines, read, strict=True)):
+        text = line.strip() and line.strip("-*_ \t>=#`~|:") and not _MARKERS.fullmatch(line)
+        if not seen and text:
             raise SourceError(
                 f"lists and quotes nested too deeply (more than {MAX_NESTING} levels, a list "
                 "counting two): the text from here on could not be read",
@@ -341,15 +371,21 @@ def _check_complete(
             )
 
 
-def _check_inline_html(tokens: Sequence[Token], path: str, first_line: int) -> None:
-    """Refuse inline HTML other than ``<br>``, ``<sup>``, ``<sub>`` (properly nested).
+def _check_html(tokens: Sequence[Token], path: str, first_line: int) -> None:
+    """Refuse, at the first in the file, a block of HTML other than our two comments, and
+    inline HTML other than ``<br>``, ``<sup>``, ``<sub>`` (properly nested).
 
-    Anything else would reach the catalog and be printed as a literal tag.
+    A block would be lost; any other inline tag would reach the catalog and be printed as a
+    literal tag.
     """
     for token in tokens:
+        line = (token.map[0] if token.map else 0) + first_line
+        if token.type == "html_block":
+            content = token.content.strip()
+            if not (_CRITICAL.match(content) or _CONTEXT.match(content)):
+                raise SourceError(_html_block_problem(content), path, line)
         if token.type != "inline" or not token.children:
             continue
-        line = (token.map[0] if token.map else 0) + first_line
         tags = []
         for child in token.children:
             if child.type in ("softbreak", "hardbreak"):
@@ -378,7 +414,7 @@ def parse_article(text: str, path: str) -> Article:
     env: dict[str, Any] = {}
     tokens = BLOCK_PARSER.parse(body, env)
     _check_complete(tokens, env, body, path, first_line)
-    _check_inline_html(tokens, path, first_line)
+    _check_html(tokens, path, first_line)
     blocks = _BodyBuilder(tokens, path, first_line).blocks_until(None)
     links = tuple(
         sorted(

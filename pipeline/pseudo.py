@@ -6,6 +6,11 @@ bugs without a translator. They are rendered from the source by ``build
 --pseudo``, never from a catalog, never listed, and formatted as the source
 language (English) is. Only letters change: code, link targets, URLs,
 placeholders, entities and do-not-translate terms are kept as they are.
+
+An article's unit is not rewritten as Markdown: its source is parsed and only the
+text a reader sees goes through ``letters`` (:func:`pipeline.inline.map_words`), so
+its links, references, autolinks, images and inline HTML are the source's by
+construction. ``transform`` rewrites whole strings (the templates' messages).
 """
 
 from __future__ import annotations
@@ -58,12 +63,22 @@ def _map_unprotected(text: str, function: Callable[[str], str], keep: Sequence[s
     return "".join(parts)
 
 
-def pseudo_accented(text: str, keep: Sequence[str] = ()) -> str:
-    """en-XA: accented letters, about 40% longer, in ⟦ ⟧ so truncation shows."""
-    accented = _map_unprotected(text, lambda s: s.translate(_ACCENTS), keep)
+def accented(text: str, keep: Sequence[str] = ()) -> str:
+    """en-XA's letters: ASCII letters accented, what :data:`_PROTECTED` matches kept."""
+    return _map_unprotected(text, lambda s: s.translate(_ACCENTS), keep)
+
+
+def accented_frame(text: str) -> tuple[str, str]:
+    """What en-XA puts around a whole message: ⟦ ⟧, and padding that makes it 40% longer."""
     extra = max(1, round(len(text) * 0.4) - 3)
     padding = (_PADDING * (extra // len(_PADDING) + 1))[:extra].strip()
-    return f"⟦{accented} {padding}⟧"
+    return "⟦", f" {padding}⟧"
+
+
+def pseudo_accented(text: str, keep: Sequence[str] = ()) -> str:
+    """en-XA: accented letters, about 40% longer, in ⟦ ⟧ so truncation shows."""
+    before, after = accented_frame(text)
+    return f"{before}{accented(text, keep)}{after}"
 
 
 def pseudo_bidi(text: str, keep: Sequence[str] = ()) -> str:
@@ -73,6 +88,10 @@ def pseudo_bidi(text: str, keep: Sequence[str] = ()) -> str:
     )
 
 
+def no_frame(text: str) -> tuple[str, str]:
+    return "", ""
+
+
 @dataclass(frozen=True)
 class PseudoLocale:
     tag: str
@@ -80,11 +99,19 @@ class PseudoLocale:
     """What the language switcher would call it (pseudo-locales are never listed)."""
     direction: str
     transform: Callable[[str, Sequence[str]], str]
+    """A whole message of the templates: ``frame`` around ``letters``."""
+    letters: Callable[[str, Sequence[str]], str]
+    """A run of an article's text: only the words a reader sees are given, never markup,
+    targets or code (:func:`pipeline.inline.map_words`)."""
+    frame: Callable[[str], tuple[str, str]]
+    """Text put before and after a whole unit, from its source."""
 
 
 FORMAT_LOCALE = "en"
 """Dates, numbers and digits of a pseudo-locale are formatted as in this locale."""
 PSEUDO_LOCALES: dict[str, PseudoLocale] = {
-    "en-XA": PseudoLocale("en-XA", "Pseudo (accented)", "ltr", pseudo_accented),
-    "ar-XB": PseudoLocale("ar-XB", "Pseudo (bidi)", "rtl", pseudo_bidi),
+    "en-XA": PseudoLocale(
+        "en-XA", "Pseudo (accented)", "ltr", pseudo_accented, accented, accented_frame
+    ),
+    "ar-XB": PseudoLocale("ar-XB", "Pseudo (bidi)", "rtl", pseudo_bidi, pseudo_bidi, no_frame),
 }

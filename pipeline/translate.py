@@ -3,7 +3,7 @@
 A unit with no usable translation (missing, fuzzy, or with an empty form)
 shows its source text, marked with the source language, so that screen
 readers, fonts and hyphenation stay right. Link targets and image sources
-always come from the source (see :func:`pipeline.markdown.render_inline`).
+always come from the source (see :func:`pipeline.inline.render_inline`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.support import Translations
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from pipeline.article import Article, Block, Unit
 from pipeline.catalog import is_translated
-from pipeline.inline import plain_text, render_inline
+from pipeline.inline import map_words, plain_text, render_inline, render_tokens, tokens_plain_text
 from pipeline.project import parse_locale
 from pipeline.pseudo import PSEUDO_LOCALES
 
@@ -54,6 +55,12 @@ class LocalizedArticle:
         if block.unit is not None:
             return self.texts[block.unit.key].html
         return render_inline(block.text, links=self.article.links)
+
+    def block_plain(self, block: Block) -> str:
+        """Plain text of a leaf block (an image's alt text), translated when it has a unit."""
+        if block.unit is not None:
+            return self.texts[block.unit.key].plain
+        return plain_text(block.text, self.article.links)
 
     def block_lang(self, block: Block) -> str | None:
         """The block's language when it differs from the page's (a fallback), else None."""
@@ -144,10 +151,21 @@ def translate(
 def pseudo_localize(
     article: Article, lang: str, *, source_lang: str, keep: Sequence[str] = ()
 ) -> LocalizedArticle:
-    """``keep``: terms left as they are (the project's do-not-translate list)."""
-    transform = PSEUDO_LOCALES[lang].transform
-    translations = {unit.key: transform(unit.msgid, keep) for unit in article.units()}
-    return localize(article, lang, translations, source_lang=source_lang)
+    """Every unit in a pseudo-locale: the source's own markup, its words transformed.
+
+    ``keep``: terms left as they are (the project's do-not-translate list).
+    """
+    pseudo = PSEUDO_LOCALES[lang]
+    texts: dict[Key, Text] = {}
+    for unit in article.units():
+        before, after = pseudo.frame(unit.msgid)
+        tokens = [
+            Token("text", "", 0, content=before),
+            *map_words(unit.msgid, lambda text: pseudo.letters(text, keep), article.links),
+            Token("text", "", 0, content=after),
+        ]
+        texts[unit.key] = Text(render_tokens(tokens), tokens_plain_text(tokens), lang, False)
+    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts)
 
 
 def compile_mo(catalog: Catalog | None) -> bytes:
