@@ -135,10 +135,13 @@ def _print_findings(findings: list[Finding], out: TextIO) -> None:
     print(f"\n{errors} error(s), {warnings} warning(s)", file=out)
 
 
-def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pipeline import workspace
 
     findings = workspace.check(config, args.lang)
+    for finding in findings:
+        if finding.check == "unreadable":
+            print(f"pipeline: error: {finding.location}: {finding.message}", file=err)
     if args.json:
         json.dump([f.as_dict() for f in findings], out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -226,7 +229,7 @@ def main(
             else:
                 _stats_table(rows, out)
         elif args.verb == "check":
-            return _check(config, args, out)
+            return _check(config, args, out, err)
     except PipelineError as exc:
         print(f"pipeline: error: {exc}", file=err)
         return exc.exit_code

@@ -50,6 +50,7 @@ from helpers import (
 
 import pipeline.build.inputs
 from pipeline.build import BuildOptions, BuildReport, build, remove_partial_files, write_atomic
+from pipeline.errors import OutputError
 from pipeline.project import load_config
 
 REAL_CODE_FINGERPRINT = pipeline.build.inputs.code_fingerprint
@@ -390,8 +391,9 @@ def test_write_atomic_keeps_old_file_when_the_disk_fills_mid_write(
         return HalfWriter(real_fdopen(fd, *args, **kwargs))
 
     monkeypatch.setattr(os, "fdopen", fdopen)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match="cannot write: No space left on device") as error:
         write_atomic(target, b"x" * 10_000)
+    assert error.value.path is not None and error.value.path.endswith("page.html")
     monkeypatch.undo()
     assert target.read_bytes() == b"<!DOCTYPE html>old</html>"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
