@@ -22,6 +22,7 @@ BlockKind = Literal[
     "row",
     "cell",
     "image",
+    "caption",
     "code",
     "rule",
 ]
@@ -72,7 +73,7 @@ class Block:
     src: str = ""
     """Image source (never translated)."""
     title: str = ""
-    """Image title (not translated)."""
+    """Image title, as written; an image block's title is also its ``caption`` child, a unit."""
     info: str = ""
     """Language of a fenced code block: the first word of its info string, unescaped."""
     tight: bool = False
@@ -95,6 +96,19 @@ class LinkDefinition(NamedTuple):
     label: str
     href: str
     title: str
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image the article shows, as it names it (``![alt](images/knee.png)``)."""
+
+    src: str
+    """As written: a path relative to the article's file."""
+    line: int
+    has_text: bool = False
+    """Marked ``<!-- image-text -->``: it shows words, so each language should have its own."""
+    figure: bool = False
+    """Alone in its paragraph: shown as a figure across the column (pages and brochures)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,8 @@ class Article:
     blocks: tuple[Block, ...]
     links: tuple[LinkDefinition, ...] = ()
     """The body's link reference definitions, sorted by label."""
+    images: tuple[ImageRef, ...] = ()
+    """Every image of the body, in reading order, once per source."""
 
     @property
     def slug(self) -> str:

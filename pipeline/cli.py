@@ -158,6 +158,8 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     languages = tuple(dict.fromkeys(_build_language(lang) for lang in args.lang or ()))
     options = BuildOptions(languages, args.pseudo, args.force, args.jobs, args.wait)
     report = build(config, options, progress=lambda line: print(line, file=err, flush=True))
+    for warning in report.warnings:
+        print(f"pipeline: warning: {warning}", file=err)
     for error in report.unreadable:
         print(f"pipeline: error: {error} (its published output is left as it was)", file=err)
     for _, error in report.failed:

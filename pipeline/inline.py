@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -146,24 +146,39 @@ def _pin_targets(
     return result
 
 
-def render_inline(text: str, *, source: str | None = None, links: Links = ()) -> Markup:
+ImageAttributes = Mapping[str, Mapping[str, str]]
+"""Image source as the article writes it -> the ``<img>`` attributes of its published file."""
+
+
+def render_inline(
+    text: str,
+    *,
+    source: str | None = None,
+    links: Links = (),
+    images: ImageAttributes | None = None,
+) -> Markup:
     """Render inline Markdown to safe HTML.
 
     With ``source`` given (a translation being rendered), link targets and
     image sources are pinned to those of the source text, so a translation
     that names another definition (``[text][other]``) still links where its
-    source does.
+    source does. ``images`` gives each (pinned) image source its published file.
     """
     # The renderer and the pinning write to token attributes: work on copies of the shared parse.
     tokens = [token.copy(attrs=dict(token.attrs)) for token in inline_tokens(text, links)]
     if source is not None:
         tokens = _pin_targets(tokens, "href", "link", link_targets(source, links))
         tokens = _pin_targets(tokens, "src", "image", image_sources(source, links))
-    return render_tokens(tokens)
+    return render_tokens(tokens, images)
 
 
-def render_tokens(tokens: Sequence[Token]) -> Markup:
+def render_tokens(tokens: Sequence[Token], images: ImageAttributes | None = None) -> Markup:
     """Inline tokens (copies: the renderer writes to them) to safe HTML."""
+    for token in tokens:
+        published = images.get(str(token.attrs.get("src", ""))) if images else None
+        if token.type == "image" and published:
+            title = token.attrs.get("title")
+            token.attrs = {**published, **({"title": title} if title else {})}
     parser = inline_parser()
     html = parser.renderer.render(tokens, parser.options, {})
     # Line breaks only: str.strip() would also take a leading &nbsp; (U+00A0) the text starts with.

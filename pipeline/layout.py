@@ -6,6 +6,7 @@
     sitemap.xml
     <lang>/<slug>.html
     <lang>/<slug>.pdf
+    images/<name>.<hash>[.<width>w].<ext>
 
 The one definition: the renderers link by it and the build writes, verifies and
 removes by it.
@@ -21,6 +22,10 @@ FORMATS: tuple[Format, ...] = ("pdf", "html")
 """Every (article, language) is published as a brochure and a page."""
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 INDEX_PATH = "index.html"
+IMAGE_DIR = "images"
+"""Published images, content-addressed, shared by every language that shows them."""
+PAGE_TO_ROOT = "../"
+"""From a page (``<lang>/<slug>.html``) back to the output folder."""
 SITEMAP_PATH = "sitemap.xml"
 
 
@@ -35,6 +40,12 @@ def page_path(lang: str, slug: str) -> str:
 
 def pdf_path(lang: str, slug: str) -> str:
     return target_path(lang, slug, "pdf")
+
+
+def is_image_path(path: str) -> bool:
+    """A published image (``images/<name>``), never a page or brochure."""
+    folder, slash, name = path.partition("/")
+    return folder == IMAGE_DIR and bool(slash) and "/" not in name and not name.startswith(".")
 
 
 def parse_target_path(path: str) -> tuple[str, str, Format] | None:

@@ -22,6 +22,7 @@ from pipeline.article import (
     Block,
     BlockKind,
     FrontMatter,
+    ImageRef,
     LinkDefinition,
     Reference,
     Unit,
@@ -31,6 +32,8 @@ from pipeline.inline import allowed_tag, balanced
 
 _CRITICAL = re.compile(r"^<!--\s*critical\s*-->\s*$", re.IGNORECASE)
 _CONTEXT = re.compile(r"^<!--\s*msgctxt:\s*(.+?)\s*-->\s*$", re.IGNORECASE)
+_IMAGE_MARK = re.compile(r"^<!--\s*(decorative|image-text)\s*-->\s*$", re.IGNORECASE)
+"""Marks for the images of the next block: no alt text on purpose, or words in the picture."""
 _URL_ONLY = re.compile(r"^\s*<?(?:https?|ftp|mailto):[^\s<>]*>?\s*$", re.IGNORECASE)
 _HAS_WORD = re.compile(r"[^\W\d_]")
 _INFO_SPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
@@ -213,13 +216,17 @@ class _BodyBuilder:
         if len(visible) == 1 and visible[0].type == "image":
             image = visible[0]
             alt = image.content
+            title = str(image.attrs.get("title", "") or "")
+            unit = self.unit(title, "image caption", line) if title else None
+            caption = (Block("caption", line, unit=unit, text=title),) if title else ()
             return Block(
                 "image",
                 line,
                 unit=self.unit(alt, "image alt", line),
                 text=alt,
+                children=caption,
                 src=str(image.attrs.get("src", "")),
-                title=str(image.attrs.get("title", "") or ""),
+                title=title,
                 tight=tight,
             )
         text = inline.content
@@ -236,6 +243,8 @@ class _BodyBuilder:
                 self.pending.critical = True
             elif match := _CONTEXT.match(content):
                 self.pending.context = match.group(1)
+            elif _IMAGE_MARK.match(content):
+                pass  # read by _image_refs
             else:
                 raise SourceError(_html_block_problem(content), self.path, self.line(token))
             return None
@@ -327,7 +336,8 @@ def _html_block_problem(content: str) -> str:
         return "text after a comment on the same line; put the text on the next line"
     if content.startswith("<!--"):
         return (
-            "an HTML comment other than <!-- critical --> or <!-- msgctxt: ... -->; "
+            "an HTML comment other than <!-- critical -->, <!-- msgctxt: ... -->, "
+            "<!-- decorative --> or <!-- image-text -->; "
             "pages are built from the Markdown alone, so remove it"
         )
     return "raw HTML is not published; write it in Markdown"
@@ -382,7 +392,7 @@ def _check_html(tokens: Sequence[Token], path: str, first_line: int) -> None:
         line = (token.map[0] if token.map else 0) + first_line
         if token.type == "html_block":
             content = token.content.strip()
-            if not (_CRITICAL.match(content) or _CONTEXT.match(content)):
+            if not any(mark.match(content) for mark in (_CRITICAL, _CONTEXT, _IMAGE_MARK)):
                 raise SourceError(_html_block_problem(content), path, line)
         if token.type != "inline" or not token.children:
             continue
@@ -407,6 +417,60 @@ def _check_html(tokens: Sequence[Token], path: str, first_line: int) -> None:
             )
 
 
+def _alt_text(image: Token) -> str:
+    return "".join(c.content for c in image.children or () if c.type in ("text", "code_inline"))
+
+
+def _image_refs(tokens: Sequence[Token], path: str, first_line: int) -> tuple[ImageRef, ...]:
+    """Every image of the body, in order, once per source; refuse one without alt text.
+
+    ``<!-- decorative -->`` before a block allows its images an empty alt text (a screen
+    reader then skips them); ``<!-- image-text -->`` says they show words, so each language
+    should have its own version.
+    """
+    found: dict[str, ImageRef] = {}
+    pending: set[str] = set()
+    marked: list[tuple[int, set[str]]] = []  # (level of the block, its marks)
+    paragraph_hidden = False  # a tight list item's paragraph: its image is not a figure
+    for token in tokens:
+        if token.type == "html_block" and (mark := _IMAGE_MARK.match(token.content.strip())):
+            pending.add(mark.group(1).lower())
+            continue
+        if token.nesting == 1:
+            marked.append((token.level, pending))
+            pending = set()
+            paragraph_hidden = token.type == "paragraph_open" and token.hidden
+        elif token.nesting == -1:
+            if marked and marked[-1][0] == token.level:
+                marked.pop()
+        elif token.type != "inline" and token.level == (marked[-1][0] + 1 if marked else 0):
+            pending = set()  # a code block or rule took the marks
+        if token.type != "inline" or not token.children:
+            continue
+        marks = set().union(*(m for _, m in marked))
+        line = (token.map[0] if token.map else 0) + first_line
+        visible = [c for c in token.children if not (c.type == "text" and not c.content.strip())]
+        alone = len(visible) == 1 and not paragraph_hidden
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            if child.type != "image":
+                continue
+            src = str(child.attrs.get("src", ""))
+            if not _alt_text(child).strip() and "decorative" not in marks:
+                raise SourceError(
+                    f"image {src!r} has no alt text: describe it for readers who cannot see "
+                    "it, or put <!-- decorative --> on the line before its block",
+                    path,
+                    line,
+                )
+            known = found.get(src)
+            has_text = "image-text" in marks or (known is not None and known.has_text)
+            figure = (alone and visible[0] is child) or (known is not None and known.figure)
+            found[src] = ImageRef(src, known.line if known else line, has_text, figure)
+    return tuple(found.values())
+
+
 def parse_article(text: str, path: str) -> Article:
     """Parse one article; ``path`` is how errors and PO references name the file."""
     yaml_text, body, first_line = split_front_matter(text, path)
@@ -422,4 +486,5 @@ def parse_article(text: str, path: str) -> Article:
             for label, d in env.get("references", {}).items()
         )
     )
-    return Article(path=path, meta=meta, blocks=blocks, links=links)
+    images = _image_refs(tokens, path, first_line)
+    return Article(path=path, meta=meta, blocks=blocks, links=links, images=images)

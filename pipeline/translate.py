@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -21,7 +21,16 @@ from markupsafe import Markup
 
 from pipeline.article import Article, Block, Unit
 from pipeline.catalog import is_translated
-from pipeline.inline import map_words, plain_text, render_inline, render_tokens, tokens_plain_text
+from pipeline.images import ImageAttrs
+from pipeline.inline import (
+    image_sources,
+    map_words,
+    plain_text,
+    render_inline,
+    render_tokens,
+    tokens_plain_text,
+)
+from pipeline.layout import PAGE_TO_ROOT
 from pipeline.project import parse_locale
 from pipeline.pseudo import PSEUDO_LOCALES
 
@@ -46,6 +55,14 @@ class LocalizedArticle:
     direction: str
     source_lang: str
     texts: Mapping[Key, Text]
+    images: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Image source as the article writes it -> ``<img>`` attributes of the published file
+    this language shows (``src``, size, ``srcset``, loading), as seen from its page."""
+
+    def image_attrs(self, block: Block) -> Markup:
+        """The ``<img>`` attributes of an image block: its published file, else its source."""
+        attrs = self.images.get(block.src) or {"src": block.src}
+        return Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in attrs.items())
 
     def text(self, unit: Unit) -> Text:
         return self.texts[unit.key]
@@ -107,13 +124,35 @@ def usable_translations(catalog: Catalog | None) -> dict[Key, str]:
     }
 
 
+EAGER_BLOCKS = 3
+"""Images in the article's first blocks load at once; the rest when the reader nears them."""
+
+
+def _html_attrs(article: Article, images: Mapping[str, ImageAttrs]) -> dict[str, dict[str, str]]:
+    """``<img>`` attributes of every published image, from a page (``<lang>/<slug>.html``)."""
+    first = {
+        src
+        for block in article.blocks[:EAGER_BLOCKS]
+        for inner in block.walk()
+        for src in (
+            [inner.src] if inner.kind == "image" else image_sources(inner.text, article.links)
+        )
+    }
+    return {src: image.html(PAGE_TO_ROOT, lazy=src not in first) for src, image in images.items()}
+
+
 def localize(
     article: Article,
     lang: str,
     translations: Mapping[Key, str],
     *,
     source_lang: str,
+    images: Mapping[str, ImageAttrs] | None = None,
 ) -> LocalizedArticle:
+    """``article`` in ``lang`` from its usable translations; ``images`` are the published
+    files this language shows (none: sources are left as written)."""
+    images = images or {}
+    attrs = _html_attrs(article, images)
     texts: dict[Key, Text] = {}
     for unit in article.units():
         if unit.key in texts:
@@ -123,19 +162,19 @@ def localize(
             # A translation identical to its source (a cited title, a brand) is source text.
             text_lang = source_lang if msgstr == unit.msgid else lang
             texts[unit.key] = Text(
-                render_inline(msgstr, source=unit.msgid, links=article.links),
+                render_inline(msgstr, source=unit.msgid, links=article.links, images=attrs),
                 plain_text(msgstr, article.links),
                 text_lang,
                 False,
             )
         else:
             texts[unit.key] = Text(
-                render_inline(unit.msgid, links=article.links),
+                render_inline(unit.msgid, links=article.links, images=attrs),
                 plain_text(unit.msgid, article.links),
                 source_lang,
                 lang != source_lang,
             )
-    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts)
+    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts, attrs)
 
 
 def translate(
@@ -144,18 +183,27 @@ def translate(
     lang: str,
     *,
     source_lang: str,
+    images: Mapping[str, ImageAttrs] | None = None,
 ) -> LocalizedArticle:
-    return localize(article, lang, usable_translations(catalog), source_lang=source_lang)
+    translations = usable_translations(catalog)
+    return localize(article, lang, translations, source_lang=source_lang, images=images)
 
 
 def pseudo_localize(
-    article: Article, lang: str, *, source_lang: str, keep: Sequence[str] = ()
+    article: Article,
+    lang: str,
+    *,
+    source_lang: str,
+    keep: Sequence[str] = (),
+    images: Mapping[str, ImageAttrs] | None = None,
 ) -> LocalizedArticle:
     """Every unit in a pseudo-locale: the source's own markup, its words transformed.
 
     ``keep``: terms left as they are (the project's do-not-translate list).
     """
     pseudo = PSEUDO_LOCALES[lang]
+    images = images or {}
+    attrs = _html_attrs(article, images)
     texts: dict[Key, Text] = {}
     for unit in article.units():
         before, after = pseudo.frame(unit.msgid)
@@ -164,8 +212,9 @@ def pseudo_localize(
             *map_words(unit.msgid, lambda text: pseudo.letters(text, keep), article.links),
             Token("text", "", 0, content=after),
         ]
-        texts[unit.key] = Text(render_tokens(tokens), tokens_plain_text(tokens), lang, False)
-    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts)
+        html = render_tokens(tokens, attrs)
+        texts[unit.key] = Text(html, tokens_plain_text(tokens), lang, False)
+    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts, attrs)
 
 
 def compile_mo(catalog: Catalog | None) -> bytes:

@@ -43,7 +43,7 @@ from pipeline.project import UI_DOMAIN, Config, language_tag
 from pipeline.reading import read_regular
 
 if TYPE_CHECKING:
-    from pipeline.checks import Finding
+    from pipeline.checks import Finding, Severity
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _POT_DATE = re.compile(rb'^"POT-Creation-Date: ([^"\\]*)\\n"$', re.MULTILINE)
@@ -321,4 +321,32 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
                     links=articles[domain].links if domain in articles else (),
                 )
             )
+        for article in articles.values():
+            findings.extend(image_findings(config, article, lang))
     return findings
+
+
+def image_findings(config: Config, article: Article, lang: str) -> list[Finding]:
+    """The article's images as ``lang`` shows them: refused files (errors), a missing
+    language version of an image with words, or a figure too coarse to print (warnings)."""
+    from pipeline.checks import Finding
+    from pipeline.images import choose, image_problems
+    from pipeline.render.l10n import column_inches, paper_size
+
+    def read(name: str) -> bytes | None:
+        return read_regular(config.root / name, name)
+
+    def finding(severity: Severity, check: str, src: str, line: int, text: str) -> Finding:
+        return Finding(check, severity, text, src, lang, article.slug, article.path, line)
+
+    images = []
+    for ref in article.images:
+        try:
+            images.append(choose(ref, article.path, lang, read))
+        except PipelineError as exc:
+            return [finding("error", "image", ref.src, exc.line or ref.line, exc.message)]
+    column = column_inches(paper_size(lang, config.paper))
+    problems = image_problems(
+        article.images, images, lang=lang, source_lang=config.source_language, column_inches=column
+    )
+    return [finding("warning", check, ref.src, ref.line, text) for ref, check, text in problems]

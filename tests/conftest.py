@@ -21,6 +21,7 @@ from helpers import (
     CatalogFactory,
     SampleLocalized,
     SampleStrings,
+    published_images,
 )
 
 from pipeline.article import Article
@@ -117,11 +118,18 @@ def sample_localized(
 ) -> SampleLocalized:
     """en, and ar and bn partly translated from ``sample_strings``: (article, ui translations)."""
     localized: dict[str, tuple[LocalizedArticle, Translations]] = {
-        "en": (translate(article, None, "en", source_lang="en"), gettext_translations(None))
+        "en": (
+            translate(
+                article, None, "en", source_lang="en", images=published_images(article, "en")
+            ),
+            gettext_translations(None),
+        )
     }
     for lang, (article_strings, ui_strings) in sample_strings.items():
+        catalog = make_catalog(lang, article_strings)
+        images = published_images(article, lang)
         localized[lang] = (
-            translate(article, make_catalog(lang, article_strings), lang, source_lang="en"),
+            translate(article, catalog, lang, source_lang="en", images=images),
             gettext_translations(make_catalog(lang, ui_strings)),
         )
     return localized

@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import polib
@@ -19,7 +19,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.support import Translations
 
+from pipeline.article import Article
 from pipeline.cli import main
+from pipeline.images import ImageAttrs, choose
 from pipeline.translate import LocalizedArticle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,3 +199,31 @@ def msgfmt_check(path: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+def published_images(
+    article: Article, lang: str = "en", root: Path = ROOT
+) -> dict[str, ImageAttrs]:
+    """What a build gives ``translate(images=...)``: the image files ``lang`` shows."""
+
+    def read(name: str) -> bytes | None:
+        return (root / name).read_bytes() if (root / name).is_file() else None
+
+    return {ref.src: choose(ref, article.path, lang, read).attrs for ref in article.images}
+
+
+def _read_project_file(name: str) -> bytes | None:
+    return (ROOT / name).read_bytes() if (ROOT / name).is_file() else None
+
+
+def write_published_images(folder: Path, article: Article, langs: Iterable[str]) -> None:
+    """The image files of ``article`` as a build writes them under an output ``folder``."""
+    for lang in langs:
+        for ref in article.images:
+            image = choose(ref, article.path, lang, _read_project_file)
+            for copy in image.renditions:
+                (folder / copy.path).parent.mkdir(parents=True, exist_ok=True)
+                (folder / copy.path).write_bytes(copy.data)

@@ -116,4 +116,4 @@ def test_extractor_called_directly_names_the_file_relative_to_cwd(
     with open("source/segmentation.md", "rb") as fileobj:
         found = list(extract_markdown(fileobj, {}, (), {}))
     assert found[0] == (2, None, "Stem cells after a stroke", ["title"])
-    assert (70, "pgettext", ("button", "Continue"), ["paragraph"]) in found
+    assert (71, "pgettext", ("button", "Continue"), ["paragraph"]) in found

@@ -95,10 +95,21 @@ def test_lists_keep_their_spacing_loose_or_tight(markdown: str) -> None:
 
 
 def test_an_image_alone_in_a_paragraph_keeps_its_title() -> None:
-    for lang, html in pages('![A scan](scan.png "The scan, day 3")\n').items():
-        assert re.search(r'<img src="scan.png" alt="[^"]+" title="The scan, day 3"', html), lang
-    translated = pages('![A scan](scan.png "Day 3")\n', {"A scan": "Une image"})["fr"]
-    assert '<img src="scan.png" alt="Une image" title="Day 3"' in translated
+    """The title is also the figure's caption, a unit of its own: translated and pseudo-
+    localized like any text."""
+    source = '![A scan](scan.png "The scan, day 3")\n'
+    html = pages(source)["en"]
+    assert '<img src="scan.png" alt="A scan" title="The scan, day 3">' in html
+    assert "<figcaption>The scan, day 3</figcaption>" in html
+    for lang, html in pages(source).items():
+        assert re.search(r'<img src="scan.png" alt="[^"]+" title="[^"]+"[^>]*>', html), lang
+        assert re.search(r"<figcaption[^>]*>[^<]+</figcaption>", html), lang
+    fallback = pages(source)["fr"]  # untranslated: caption and image both marked English
+    assert '<figcaption lang="en" dir="ltr">The scan, day 3</figcaption>' in fallback
+    translations = {"A scan": "Une image", "Day 3": "Jour 3"}
+    translated = pages('![A scan](scan.png "Day 3")\n', translations)["fr"]
+    assert '<img src="scan.png" alt="Une image" title="Jour 3">' in translated
+    assert "<figcaption>Jour 3</figcaption>" in translated
 
 
 def test_an_image_alone_shows_its_alt_text_without_markup() -> None:

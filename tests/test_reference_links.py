@@ -7,11 +7,14 @@ paragraphs, list items, table cells, and the translations of all of them.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 from pathlib import Path
 
 from helpers import copy_project, run
 from markdown_it import MarkdownIt
+from PIL import Image
 
 from pipeline.checks import CheckContext, Entry, check_links, check_markup
 from pipeline.markdown import parse_article
@@ -112,7 +115,12 @@ def test_a_built_page_links_through_reference_definitions(tmp_path: Path) -> Non
     root = copy_project(tmp_path / "project", min_translated=0.0)
     for path in (root / "source").glob("*.md"):
         path.unlink()
-    (root / "source" / "t.md").write_text(HEAD + BODY, encoding="utf-8")
+    # Remote images are refused at build time: the definition names a file of the project.
+    body = BODY.replace("https://example.org/logo.png", "logo.png")
+    (root / "source" / "t.md").write_text(HEAD + body, encoding="utf-8")
+    logo = io.BytesIO()
+    Image.new("RGB", (40, 20), (0, 90, 140)).save(logo, format="PNG")
+    (root / "source" / "logo.png").write_bytes(logo.getvalue())
     for step in (("extract",), ("update",), ("build",)):
         result = run(root, *step)
         assert result.returncode == 0, result.stderr
@@ -121,7 +129,9 @@ def test_a_built_page_links_through_reference_definitions(tmp_path: Path) -> Non
     page = (root / "output").rglob("t*.html")
     html = "".join(p.read_text(encoding="utf-8") for p in page)
     assert html.count('href="https://commonmark.org"') >= 3
-    assert 'src="https://example.org/logo.png"' in html
+    digest = hashlib.sha256(logo.getvalue()).hexdigest()[:10]
+    assert f'src="../images/logo.{digest}.png"' in html
+    assert (root / "output" / "images" / f"logo.{digest}.png").read_bytes() == logo.getvalue()
 
 
 def test_plain_text_of_a_reference_link_is_its_text() -> None:

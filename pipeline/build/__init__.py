@@ -107,6 +107,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
         from pipeline.build import plan as planning
 
         plan = planning.make_plan(config, options, files, manifest, report)
+        _publish_images(plan, output, manifest, progress)
         if plan.pdf_jobs or plan.page_jobs:
             gc.freeze()  # the parsed project lives until the end: keep it out of GC passes
             _run(plan, executor, output, manifest, report, progress)
@@ -125,20 +126,35 @@ def _unchanged_key(
 ) -> str | None:
     """A hash of every input (as this build read it) and option; None when a source is new."""
     slugs: dict[str, str] = {}
+    images: dict[str, list[str]] = {}
     for path in config.articles():
         name = config.relative(path)
         cached = manifest.slugs.get(name)
         if cached is None or cached[0] != files.digest(path):
             return None
-        slugs[name] = cached[1]
+        slugs[name], images[name] = cached[1], cached[2:]
     if len(slugs) != len(manifest.slugs):
         return None
-    inputs = fingerprint(files, config.languages(), slugs)
+    inputs = fingerprint(files, config.languages(), slugs, images)
     return inputs.key(*_option_key(options))
 
 
 def _option_key(options: BuildOptions) -> tuple[str, str]:
     return ",".join(sorted(options.languages)), str(options.pseudo)
+
+
+def _publish_images(plan: Plan, output: Path, manifest: Manifest, progress: Progress) -> None:
+    """Write the image files pages show, before the pages: content-addressed, each once."""
+    written = 0
+    for path, (digest, data) in sorted(plan.image_files.items()):
+        record = manifest.files.get(path)
+        if record is not None and record.key == digest and record.still_there(output / path):
+            continue
+        write_atomic(output / path, data)
+        manifest.files[path] = Record.of(digest, data, output / path)
+        written += 1
+    if written:
+        progress(f"images: {written} file(s) written")
 
 
 def _record(output: Path, manifest: Manifest, target: Target, outcome: Outcome) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build.files import MISSING, bytes_sha, read_regular, sha
-from pipeline.project import UI_DOMAIN, Config
+from pipeline.images import is_remote, published_prefix, resolve_src, variant_file
+from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
@@ -91,6 +93,9 @@ class Inputs:
     code: str
     fonts: str
     config: str
+    images: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """(article path, lang) -> hash of each image file that language shows (its variant or
+    the source image), in the article's order."""
 
     def edition_key(self, path: str, slug: str, lang: str) -> str:
         """Hash of what one article in one language is made from (before format and fonts)."""
@@ -98,16 +103,30 @@ class Inputs:
             self.sources[path],
             self.catalogs.get((lang, slug), MISSING),
             self.catalogs.get((lang, UI_DOMAIN), MISSING),
+            *self.images.get((path, lang), ()),
             self.code,
             self.config,
             lang,
         )
+
+    image_sources: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Article path -> its image sources, in the order of :attr:`images`' hashes."""
+
+    def image_prefixes(self) -> set[str]:
+        """The start of the name of every published image file some edition shows."""
+        return {
+            published_prefix(src, digest)
+            for (path, _), digests in self.images.items()
+            for src, digest in zip(self.image_sources[path], digests, strict=True)
+            if digest != MISSING
+        }
 
     def key(self, *options: str) -> str:
         """One hash of every input and the given options."""
         return sha(
             *sorted(f"{k}:{v}" for k, v in self.sources.items()),
             *sorted(f"{lang}/{domain}:{v}" for (lang, domain), v in self.catalogs.items()),
+            *sorted(f"{p}/{lang}:{','.join(v)}" for (p, lang), v in self.images.items()),
             self.code,
             self.fonts,
             self.config,
@@ -115,9 +134,36 @@ class Inputs:
         )
 
 
-def fingerprint(files: InputFiles, languages: Iterable[str], slugs: Mapping[str, str]) -> Inputs:
-    """Hash every input: the articles, each language's catalogs, code, fonts, settings."""
+def image_files(files: InputFiles, article: str, srcs: Iterable[str], lang: str) -> tuple[str, ...]:
+    """Hash of the file ``lang`` shows for each image ``src`` of ``article``.
+
+    The same choice as :func:`pipeline.images.choose` (the language's variant,
+    else the source image), made on hashes only; a source that names no
+    project file hashes as missing, and the build refuses it when it plans.
+    """
     config = files.config
+    digests = []
+    for src in srcs:
+        file = "" if is_remote(src) else resolve_src(src, posixpath.dirname(article))
+        digest = MISSING
+        for candidate in (variant_file(file, lang), file) if file else ():
+            digest = files.digest(config.root / candidate)
+            if digest != MISSING:
+                break
+        digests.append(digest)
+    return tuple(digests)
+
+
+def fingerprint(
+    files: InputFiles,
+    languages: Iterable[str],
+    slugs: Mapping[str, str],
+    images: Mapping[str, Sequence[str]] | None = None,
+) -> Inputs:
+    """Hash every input: the articles, each language's catalogs and images, code, fonts,
+    settings. ``images`` are the image sources of each article (by path)."""
+    config = files.config
+    languages = list(languages)
     sources = {config.relative(p): files.digest(p) for p in config.articles()}
     catalogs = {
         (lang, domain): files.digest(config.po_path(lang, domain))
@@ -127,6 +173,19 @@ def fingerprint(files: InputFiles, languages: Iterable[str], slugs: Mapping[str,
     # The source language may have a ui catalog too (to reword the templates' English).
     source_ui = config.po_path(config.source_language, UI_DOMAIN)
     catalogs[(config.source_language, UI_DOMAIN)] = files.digest(source_ui)
+    every = [config.source_language, *languages, *PSEUDO_TAGS]
+    shown = {
+        (path, lang): image_files(files, path, srcs, lang)
+        for path, srcs in (images or {}).items()
+        if srcs
+        for lang in every
+    }
     return Inputs(
-        sources, catalogs, code_fingerprint(), font_fingerprint(), settings_fingerprint(config)
+        sources,
+        catalogs,
+        code_fingerprint(),
+        font_fingerprint(),
+        settings_fingerprint(config),
+        shown,
+        {path: list(srcs) for path, srcs in (images or {}).items()},
     )

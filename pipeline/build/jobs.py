@@ -44,6 +44,8 @@ class RenderJob:
     localized: LocalizedArticle
     ui_mo: bytes
     pdf_size: int | None = None
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Output path -> bytes of the images a brochure embeds."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def render_target(job: RenderJob, context: RenderContext, state: dict[str, Any])
     renderer = state.get("pdf")
     if renderer is None:  # in-process rendering; pool workers are warmed at start
         renderer = state["pdf"] = PdfRenderer(root=context.root)
-    data: bytes = renderer.render(job.localized, site, translations)
+    data: bytes = renderer.render(job.localized, site, translations, files=dict(job.files))
     return data
 
 

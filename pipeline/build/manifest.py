@@ -10,12 +10,13 @@ is still what it made from one edited, truncated or replaced by hand.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.build.files import bytes_sha, write_atomic
-from pipeline.layout import Format, parse_target_path, target_path
+from pipeline.layout import Format, is_image_path, parse_target_path, target_path
 
 MANIFEST_NAME = "manifest.json"
 
@@ -81,6 +82,12 @@ def _record(data: Any) -> Record:
     return Record(key, digest, size, mtime)
 
 
+def _slug_entry(data: Any) -> list[str]:
+    if not (isinstance(data, list) and len(data) >= 2 and all(isinstance(v, str) for v in data)):
+        raise TypeError("a source entry is not [hash, slug, image sources...]")
+    return list(data)
+
+
 def _gate(data: Any) -> dict[str, Any]:
     if not (
         isinstance(data, dict)
@@ -97,7 +104,7 @@ def _gate(data: Any) -> dict[str, Any]:
 @dataclass
 class Manifest:
     slugs: dict[str, list[str]] = field(default_factory=dict)
-    """Source path -> [source hash, slug]: lets a no-op build skip parsing."""
+    """Source path -> [source hash, slug, image sources...]: lets a no-op build skip parsing."""
     gates: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Gate key -> decision and findings of one (article, language)."""
     files: dict[str, Record] = field(default_factory=dict)
@@ -112,7 +119,7 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             manifest = cls(
-                {str(k): [str(v[0]), str(v[1])] for k, v in data["slugs"].items()},
+                {str(k): _slug_entry(v) for k, v in data["slugs"].items()},
                 {str(k): _gate(v) for k, v in data["gates"].items()},
                 {str(k): _record(v) for k, v in data["files"].items()},
                 str(data["complete"]),
@@ -145,6 +152,18 @@ class Manifest:
         return bool(self.files) and all(
             record.still_there(output / path) for path, record in self.files.items()
         )
+
+    def images_current(self, output: Path, digests: Iterable[str]) -> bool:
+        """Whether every published copy of the images with these hashes is in place."""
+        for digest in digests:
+            copies = [(p, r) for p, r in self.files.items() if is_image_path(p) and r.key == digest]
+            if not copies or not all(r.still_there(output / p) for p, r in copies):
+                return False
+        return True
+
+    def images(self) -> dict[str, Record]:
+        """Published image files: output path -> record (its key is the source file's hash)."""
+        return {path: record for path, record in self.files.items() if is_image_path(path)}
 
     def targets(self) -> list[Target]:
         found = [Target.from_path(path, record.key) for path, record in self.files.items()]

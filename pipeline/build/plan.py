@@ -17,8 +17,10 @@ from pipeline.build.manifest import Manifest, Target
 from pipeline.build.report import BuildOptions, BuildReport
 from pipeline.build.sources import Sources
 from pipeline.errors import ConfigError, PipelineError, SourceError
+from pipeline.images import image_problems
 from pipeline.layout import FORMATS, INDEX_PATH, SITEMAP_PATH, Format, target_path
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
+from pipeline.render.l10n import column_inches, paper_size
 from pipeline.render.site import Site, make_site
 from pipeline.translate import LocalizedArticle, translate
 
@@ -36,6 +38,8 @@ class Plan:
     context: RenderContext
     pdf_jobs: list[RenderJob] = field(default_factory=list)
     page_jobs: list[RenderJob] = field(default_factory=list)
+    image_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """Output path -> (hash of the source image, bytes) of image files to publish."""
 
 
 def _requested_languages(config: Config, options: BuildOptions, languages: list[str]) -> set[str]:
@@ -51,26 +55,34 @@ def _requested_languages(config: Config, options: BuildOptions, languages: list[
     return set(options.languages)
 
 
-def _slugs(sources: Sources, manifest: Manifest) -> dict[str, str]:
-    """Source path -> slug, parsing only the articles that changed; slugs must be unique."""
+def _slugs(sources: Sources, manifest: Manifest) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Source path -> slug and -> image sources, parsing only the articles that changed.
+
+    Slugs must be unique.
+    """
     config = sources.config
     paths = {config.relative(p): p for p in config.articles()}
     if not paths:
         raise SourceError("no articles (*.md) found", config.relative(config.source_path))
     slugs: dict[str, str] = {}
+    images: dict[str, list[str]] = {}
     owners: dict[str, str] = {UI_DOMAIN: "the ui domain"}
     for name, file in paths.items():
         digest = sources.files.digest(file)
         known = manifest.slugs.get(name)
-        slug = known[1] if known and known[0] == digest else sources.article(name).slug
+        if known and known[0] == digest:
+            slug, srcs = known[1], known[2:]
+        else:
+            article = sources.article(name)
+            slug, srcs = article.slug, [image.src for image in article.images]
         if slug in owners:
             raise SourceError(f"slug {slug!r} is already used by {owners[slug]}", name, 1)
         owners[slug] = name
-        slugs[name] = slug
-        manifest.slugs[name] = [digest, slug]
+        slugs[name], images[name] = slug, srcs
+        manifest.slugs[name] = [digest, slug, *srcs]
     for name in set(manifest.slugs) - set(paths):
         del manifest.slugs[name]
-    return slugs
+    return slugs, images
 
 
 def unpublish(output: Path, manifest: Manifest, report: BuildReport, slug: str, lang: str) -> None:
@@ -95,8 +107,8 @@ def make_plan(
     output = config.output_path
     languages = config.languages()
     requested = _requested_languages(config, options, languages)
-    slugs = _slugs(sources, manifest)
-    inputs = fingerprint(files, languages, slugs)
+    slugs, images = _slugs(sources, manifest)
+    inputs = fingerprint(files, languages, slugs, images)
 
     published: dict[str, list[str]] = {}
     frozen: set[tuple[str, str]] = set()
@@ -139,14 +151,24 @@ def make_plan(
             base = inputs.edition_key(path, slug, lang)
             pdf = Target(slug, lang, "pdf", sha("pdf", base, inputs.fonts))
             html = Target(slug, lang, "html", sha("html", base, pdf.key, *published[slug]))
+            current = True
             for target in (pdf, html):
                 wanted.add(target.path)
                 if manifest.is_current(output, target):
                     report.skipped.append(target)
                 else:
+                    current = False
                     stale[target.fmt].append((target, path, lang))
+            if not current and sources.article(path).images:
+                _report_image_problems(sources, path, lang, report)
+            digests = inputs.images.get((path, lang), ())
+            if digests and not (current and manifest.images_current(output, digests)):
+                for image in sources.images(path, lang):
+                    for copy in image.renditions:
+                        plan.image_files[copy.path] = (image.digest, copy.data)
     if not options.languages:
         _remove_leftovers(output, manifest, report, wanted, frozen)
+        _remove_unused_images(output, manifest, report, inputs.image_prefixes())
     if stale["pdf"] or stale["html"]:
         site = _site(config, sources, slugs, published, manifest, report)
         plan.context = RenderContext(site, config.root, config.do_not_translate)
@@ -173,8 +195,37 @@ def _remove_leftovers(
         del manifest.files[target.path]
 
 
+def _report_image_problems(sources: Sources, path: str, lang: str, report: BuildReport) -> None:
+    config = sources.config
+    column = column_inches(paper_size(lang, config.paper))
+    article = sources.article(path)
+    problems = image_problems(
+        article.images,
+        sources.images(path, lang),
+        lang=lang,
+        source_lang=config.source_language,
+        column_inches=column,
+    )
+    report.warnings.extend(f"{path}:{ref.line}: {lang}: {text}" for ref, _, text in problems)
+
+
+def _remove_unused_images(
+    output: Path, manifest: Manifest, report: BuildReport, shown: set[str]
+) -> None:
+    """Image files no published edition shows any more (a full build only); ``shown`` are
+    the name prefixes of the images in use."""
+    for path in manifest.images():
+        if not any(path.startswith(prefix) for prefix in shown):
+            (output / path).unlink(missing_ok=True)
+            report.removed.append(path)
+            del manifest.files[path]
+
+
 def _job(sources: Sources, target: Target, path: str, lang: str) -> RenderJob:
-    return RenderJob(target, sources.localized(path, lang), sources.ui_mo(lang))
+    files: tuple[tuple[str, bytes], ...] = ()
+    if target.fmt == "pdf":  # the brochure embeds them: sent with the job, never read back
+        files = tuple((image.path, image.data) for image in sources.images(path, lang))
+    return RenderJob(target, sources.localized(path, lang), sources.ui_mo(lang), files=files)
 
 
 def _empty_site(config: Config) -> Site:

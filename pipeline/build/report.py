@@ -38,6 +38,8 @@ class BuildReport:
     """Inputs that could not be read; the output of their language was left as it was."""
     removed: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """``file:line: message`` of what should be fixed but does not stop publication."""
     seconds: float = 0.0
 
     @property

@@ -6,12 +6,15 @@ read and hashed, so what is rendered is what the manifest's keys describe.
 
 from __future__ import annotations
 
+import functools
+
 from babel.messages.catalog import Catalog
 
 from pipeline.article import Article
 from pipeline.build.inputs import InputFiles
 from pipeline.catalog import critical_ui_keys
 from pipeline.errors import SourceError
+from pipeline.images import PublishedImage, choose, publish
 from pipeline.pofile import read_catalog
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 from pipeline.translate import LocalizedArticle, compile_mo, pseudo_localize, translate
@@ -27,6 +30,9 @@ class Sources:
         self._localized: dict[tuple[str, str], LocalizedArticle] = {}
         self._ui_mo: dict[str, bytes] = {}
         self._critical_ui: frozenset[tuple[str, str | None]] | None = None
+        self._images: dict[tuple[str, str], tuple[PublishedImage, ...]] = {}
+        self._publish = functools.lru_cache(maxsize=None)(publish)
+        """One check and one set of copies per image file, however many languages show it."""
         self._paths = {self.config.relative(p): p for p in self.config.articles()}
 
     def article(self, path: str) -> Article:
@@ -49,17 +55,30 @@ class Sources:
             )
         return self._catalogs[(lang, domain)]
 
+    def images(self, path: str, lang: str) -> tuple[PublishedImage, ...]:
+        """The image files ``lang`` shows in the article at ``path``, checked (Pillow)."""
+        if (path, lang) not in self._images:
+            root = self.config.root
+            self._images[(path, lang)] = tuple(
+                choose(ref, path, lang, lambda name: self.files.read(root / name), self._publish)
+                for ref in self.article(path).images
+            )
+        return self._images[(path, lang)]
+
     def localized(self, path: str, lang: str) -> LocalizedArticle:
         """The article at ``path`` in ``lang``: translated, pseudo-translated, or the source."""
         if (path, lang) not in self._localized:
             article = self.article(path)
             source = self.config.source_language
+            images = {image.src: image.attrs for image in self.images(path, lang)}
             if lang in PSEUDO_TAGS:
                 keep = self.config.do_not_translate
-                localized = pseudo_localize(article, lang, source_lang=source, keep=keep)
+                localized = pseudo_localize(
+                    article, lang, source_lang=source, keep=keep, images=images
+                )
             else:
                 catalog = None if lang == source else self.catalog(lang, article.slug)
-                localized = translate(article, catalog, lang, source_lang=source)
+                localized = translate(article, catalog, lang, source_lang=source, images=images)
             self._localized[(path, lang)] = localized
         return self._localized[(path, lang)]
 

@@ -132,3 +132,13 @@ def paper_size(lang: str, overrides: Mapping[str, str] | None = None) -> str:
         return overrides[lang]
     territory = likely_locale(lang).territory
     return "letter" if territory in LETTER_TERRITORIES else "A4"
+
+
+PAGE_WIDTH_MM = {"A4": 210.0, "letter": 215.9}
+COLUMN_MARGINS_MM = 38.0
+"""Inner plus outer margin of a brochure's text pages (``print.css``: 16 mm and 22 mm)."""
+
+
+def column_inches(paper: str) -> float:
+    """Width of a brochure's text column, which a figure spans."""
+    return (PAGE_WIDTH_MM.get(paper, PAGE_WIDTH_MM["A4"]) - COLUMN_MARGINS_MM) / 25.4

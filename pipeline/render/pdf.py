@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -53,6 +53,11 @@ __all__ = [
 ]
 
 
+PUBLISHED_ROOT = "file:///published/"
+"""The output folder as a brochure sees it: a page's ``../images/x.png`` is fetched from the
+bytes sent with the job (:attr:`ProjectURLFetcher.published`), never from the disk."""
+
+
 class ProjectURLFetcher(URLFetcher):
     """Serves ``file:`` URLs under the allowed roots and ``data:`` URLs; refuses the rest.
 
@@ -64,11 +69,18 @@ class ProjectURLFetcher(URLFetcher):
     def __init__(self, roots: Iterable[Path] = (), **kwargs: object) -> None:
         super().__init__(allowed_protocols=("file", "data"), **kwargs)
         self.roots = tuple(Path(root).resolve() for root in (*roots, STATIC_DIR))
+        self.published: Mapping[str, bytes] = {}
+        """Output path -> bytes of the published files the current document shows."""
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
             return super().fetch(url, headers)
+        if url.startswith(PUBLISHED_ROOT):
+            data = self.published.get(unquote(url[len(PUBLISHED_ROOT) :]))
+            if data is None:
+                raise URLFetchingError(f"refused, not an image of this brochure: {url}")
+            return URLFetcherResponse(url, body=data)
         if scheme != "file":
             raise URLFetchingError(f"refused, not a project file: {url}")
         parts = urlsplit(url)
@@ -147,13 +159,25 @@ class PdfRenderer:
         return (self.root / folder).as_uri() + "/"
 
     def render(
-        self, localized: LocalizedArticle, site: Site, translations: GettextTranslations
+        self,
+        localized: LocalizedArticle,
+        site: Site,
+        translations: GettextTranslations,
+        *,
+        files: Mapping[str, bytes] | None = None,
     ) -> bytes:
-        """The PDF brochure ``<lang>/<slug>.pdf``."""
+        """The PDF brochure ``<lang>/<slug>.pdf``; ``files`` are the published images it
+        shows (output path -> bytes), linked as a page links them."""
         document = render_print_html(localized, site, translations)
-        return self.write(
-            document, base_url=self.base_url(localized), source_lang=localized.source_lang
-        )
+        base_url = self.base_url(localized)
+        if isinstance(self.fetcher, ProjectURLFetcher):
+            self.fetcher.published = files or {}
+            base_url = f"{PUBLISHED_ROOT}{localized.lang}/"
+        try:
+            return self.write(document, base_url=base_url, source_lang=localized.source_lang)
+        finally:
+            if isinstance(self.fetcher, ProjectURLFetcher):
+                self.fetcher.published = {}
 
     def write(
         self, document: str, *, base_url: str | None = None, source_lang: str | None = None
