@@ -798,6 +798,33 @@ FUZZY_CHECKS = frozenset({"unsafe-markup"})
 """Content checks also run on fuzzy entries, which are otherwise left alone."""
 
 
+SILENCING_FLAGS: dict[str, frozenset[str]] = {
+    "end-punctuation": frozenset(
+        {
+            "ignore-end-punctuation",
+            "ignore-end-stop",
+            "ignore-end-colon",
+            "ignore-end-question",
+            "ignore-end-exclamation",
+        }
+    ),
+    "doubled-word": frozenset({"ignore-doubled-word", "ignore-duplicate"}),
+    "unchanged": frozenset({"ignore-unchanged", "ignore-same"}),
+    "whitespace": frozenset(
+        {"ignore-whitespace", "ignore-double-space", "ignore-begin-space", "ignore-end-space"}
+    ),
+    "length": frozenset({"ignore-length", "ignore-max-length"}),
+}
+"""The warnings a translator may silence on one entry with a flag (``#, ignore-same``), by our
+name or Weblate's, so the same file works in both. Errors that protect patients (figures,
+links, markup, placeholders, do-not-translate terms, fonts, invisible characters, length past
+the absurd) and the state checks (untranslated, fuzzy) have no flag."""
+
+
+def silenced(check: str, entry: Entry) -> bool:
+    return bool(SILENCING_FLAGS.get(check, frozenset()) & entry.flags)
+
+
 def applies(check: str, entry: Entry) -> bool:
     if check in STATUS_CHECKS:
         return True
@@ -871,6 +898,7 @@ def check_catalog(
                 findings.extend(
                     Finding(name, severity, prefix + text, msgid, lang, domain, path, entry.line)
                     for severity, text in problems
+                    if severity == "error" or not silenced(name, entry)
                 )
     return list(dict.fromkeys(findings))
 
