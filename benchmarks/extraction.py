@@ -36,6 +36,8 @@ from benchmarks.common import (
 from benchmarks.corpus import edit, generate, material_from
 
 FASTER = Target("<", 1.0)
+MEMORY_COST = Target("<=", 1.5)
+"""Translation memory may cost update at most half again its time without."""
 S_EXTRACT = "5. Extraction and update"
 PO4A_OPTIONS = ("-M", "UTF-8", "-f", "text", "-o", "markdown", "-o", "yfm_keys=title,description")
 LANG = "fr"
@@ -82,6 +84,8 @@ class Setup:
     bodies: Path
     initialized: Path
     """The project after ``pipeline extract`` and ``pipeline init fr``."""
+    translated: Path | None = None
+    """The initialized project with every entry translated: what translation memory reads."""
     mdpo_po: Path | None = None
     """mdpo catalogs of every body (``<slug>.fr.po``) before the edit."""
     po4a_po: Path | None = None
@@ -113,6 +117,9 @@ def prepare(work: Path, count: int, sample_size: int, md2po: str | None, po4a: b
     shutil.copytree(project, setup.initialized)
     run_pipeline(setup.initialized, "extract")
     run_pipeline(setup.initialized, "init", LANG)
+    setup.translated = work / "corpus-translated"
+    shutil.copytree(setup.initialized, setup.translated)
+    _translate_all(setup.translated / "locale" / LANG / "LC_MESSAGES")
 
     # The same edits, to the full articles and to the bodies alike.
     setup.edited_sources = work / "corpus-edited-sources"
@@ -133,6 +140,19 @@ def prepare(work: Path, count: int, sample_size: int, md2po: str | None, po4a: b
         for slug in setup.sample:
             _po4a(project / "source" / f"{slug}.md", setup.po4a_po / f"{slug}.{LANG}.po")
     return setup
+
+
+def _translate_all(folder: Path) -> None:
+    """Every entry of every catalog translated (a marker and the source): a language that is
+    done, whose translations memory offers to the edited articles."""
+    import polib
+
+    for path in sorted(folder.glob("*.po")):
+        po = polib.pofile(str(path))
+        for entry in po:
+            if entry.msgid and not entry.msgid_plural:
+                entry.msgstr = f"[{LANG}] {entry.msgid}"
+        po.save()
 
 
 def _po4a(master: Path, po: Path) -> None:
@@ -173,6 +193,8 @@ def _md2po(md2po: str, body: Path, po: Path) -> None:
 class ExtractionSeries:
     extract: Series = field(default_factory=Series)
     update: Series = field(default_factory=Series)
+    update_memory: Series = field(default_factory=Series)
+    update_no_memory: Series = field(default_factory=Series)
     mdpo_lib_extract: Series = field(default_factory=Series)
     mdpo_lib_update: Series = field(default_factory=Series)
     md2po_extract: Series = field(default_factory=Series)
@@ -229,6 +251,16 @@ def one_round(index: int, setup: Setup, md2po: str | None, po4a: bool, s: Extrac
     if updated < len(setup.edited):
         raise BenchError(f"pipeline update changed {updated} files, expected {len(setup.edited)}+")
     s.update.add(result.seconds)
+    # Translation memory: the same edit on a translated corpus, with memory and without.
+    assert setup.translated is not None
+    for series, flags in ((s.update_memory, ()), (s.update_no_memory, ("--no-memory",))):
+        project = Path(shutil.copytree(setup.translated, here / f"translated{len(flags)}"))
+        shutil.rmtree(project / "source")
+        shutil.copytree(setup.edited_sources, project / "source")
+        result = run_pipeline(project, "update", "--lang", LANG, *flags)
+        if not flags and "translation memory" not in result.stdout:
+            raise BenchError("pipeline update filled nothing from translation memory")
+        series.add(result.seconds)
     if md2po is not None and setup.mdpo_po is not None:
         pos = Path(shutil.copytree(setup.mdpo_po, here / "mdpo-lib-po"))
         lib = run([PYTHON, "-c", _MDPO_LIBRARY, setup.edited_bodies, pos, f".{LANG}.po"], here)
@@ -282,6 +314,13 @@ def rows(s: ExtractionSeries, setup: Setup, md2po: str | None, po4a: bool) -> li
     else:
         out.append(Row(S_EXTRACT, "po4a: not installed, skipped", note="apt-get install po4a"))
     out.append(time_row(S_EXTRACT, f"pipeline update --lang {LANG} ({edited})", s.update))
+    out += [
+        time_row(S_EXTRACT, f"pipeline update, {LANG} translated, translation memory on",
+                 s.update_memory, "memory: every catalog of the language"),
+        time_row(S_EXTRACT, f"pipeline update --no-memory, {LANG} translated", s.update_no_memory),
+        ratio_row(S_EXTRACT, "  update with memory / without", s.update_memory,
+                  s.update_no_memory, "memory / none", MEMORY_COST, show_seconds=False),
+    ]  # fmt: skip
     if md2po is not None:
         out += [
             time_row(S_EXTRACT, f"mdpo library, 1 process: update {n} POs", s.mdpo_lib_update),

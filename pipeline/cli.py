@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument(
         "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
     )
+    update.add_argument(
+        "--no-memory",
+        dest="memory",
+        action="store_false",
+        help="do not fill new entries from translations the language already has",
+    )
     stats = verbs.add_parser("stats", help="translation progress per language and domain")
     stats.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -85,6 +91,18 @@ def _print_changes(changes: list[FileChange], out: TextIO) -> None:
     unchanged = sum(1 for change in changes if change.action == "unchanged")
     if unchanged:
         print(f"{unchanged} file(s) already up to date", file=out)
+    filled: dict[str, list[int]] = {}
+    for change in changes:
+        if any(change.memory):
+            counts = filled.setdefault(change.lang, [0, 0])
+            counts[0] += change.memory[0]
+            counts[1] += change.memory[1]
+    for lang, (exact, close) in sorted(filled.items()):
+        print(
+            f"translation memory, {lang}: {exact} entr{'y' if exact == 1 else 'ies'} filled, "
+            f"{close} offered as fuzzy",
+            file=out,
+        )
 
 
 def _stats_table(rows: list[dict[str, object]], out: TextIO) -> None:
@@ -222,7 +240,8 @@ def main(
         elif args.verb == "init":
             _print_changes(workspace.init(config, args.lang), out)
         elif args.verb == "update":
-            _print_changes(workspace.update(config, args.lang, jobs=args.jobs), out)
+            changes = workspace.update(config, args.lang, jobs=args.jobs, memory=args.memory)
+            _print_changes(changes, out)
         elif args.verb == "stats":
             rows = [s.as_dict() for s in workspace.stats(config, args.lang)]
             if args.json:

@@ -62,6 +62,17 @@ def _terms(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _files(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of files inside the project")
+    for text in value:
+        if not text or Path(text).is_absolute() or ".." in Path(text).parts:
+            raise ValueError(f"{text!r} is not a file inside the project")
+        if not text.endswith((".po", ".tmx")):
+            raise ValueError(f"{text!r} is neither a PO compendium (.po) nor a TMX file (.tmx)")
+    return tuple(value)
+
+
 def _share(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValueError("must be a number between 0 and 1")
@@ -87,6 +98,9 @@ class Config:
     site_url: str = _setting("", _url, "public address of output/")
     do_not_translate: tuple[str, ...] = _setting(
         (), _terms, "names every translation keeps verbatim"
+    )
+    memory: tuple[str, ...] = _setting(
+        (), _files, "translation memories besides the project's catalogs (.po, .tmx)"
     )
     min_translated: float = _setting(
         0.8, _share, "share of entries a language needs to be published"

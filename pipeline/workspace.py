@@ -27,11 +27,13 @@ from pipeline.catalog import (
     ui_template,
     update_header,
 )
-from pipeline.errors import PipelineError, SourceError
+from pipeline.errors import CatalogError, PipelineError, SourceError
 from pipeline.markdown import parse_article, parse_front_matter, split_front_matter
+from pipeline.memory import Memory, fill, memories, read_tmx
 from pipeline.msgmerge import merge
 from pipeline.pofile import (
     Header,
+    header_value,
     load_catalog,
     po_bytes,
     read_catalog,
@@ -39,7 +41,7 @@ from pipeline.pofile import (
     with_fields,
     write_if_changed,
 )
-from pipeline.project import UI_DOMAIN, Config, language_tag
+from pipeline.project import UI_DOMAIN, Config, language_tag, to_bcp47
 from pipeline.reading import read_regular
 
 if TYPE_CHECKING:
@@ -54,6 +56,9 @@ class FileChange:
     path: str
     action: str
     """``created``, ``updated`` or ``unchanged``."""
+    lang: str = ""
+    memory: tuple[int, int] = (0, 0)
+    """Entries translation memory filled: (exact, close and so fuzzy)."""
 
 
 def _read(path: Path, name: str) -> bytes:
@@ -143,26 +148,50 @@ def template_files() -> list[tuple[Path, str]]:
     ]
 
 
-def _write(config: Config, path: Path, catalog: Catalog, header: Header) -> FileChange:
+def _write(
+    config: Config,
+    path: Path,
+    catalog: Catalog,
+    header: Header,
+    *,
+    lang: str = "",
+    memory: tuple[int, int] = (0, 0),
+) -> FileChange:
     existed = path.exists()
     data = po_bytes(
         catalog, header, format_flags=path.stem == UI_DOMAIN, name=config.relative(path)
     )
     changed = write_if_changed(path, data)
     action = "unchanged" if not changed else ("updated" if existed else "created")
-    return FileChange(config.relative(path), action)
+    return FileChange(config.relative(path), action, lang, memory)
+
+
+_MEMORIES: dict[str, Memory] = {}
+"""The translation memory of each language ``update`` fills from, in this process."""
+
+
+def _use_memories(memories: dict[str, Memory]) -> None:
+    _MEMORIES.clear()
+    _MEMORIES.update(memories)
 
 
 def _parallel(
-    function: Callable[..., list[FileChange]], items: Sequence[Any], jobs: int
+    function: Callable[..., list[FileChange]],
+    items: Sequence[Any],
+    jobs: int,
+    memories: dict[str, Memory] | None = None,
 ) -> list[FileChange]:
-    """``function`` over ``items`` on a process pool when there is enough work to share."""
+    """``function`` over ``items`` on a process pool when there is enough work to share;
+    ``memories`` are sent once to each process."""
     workers = min(jobs or os.cpu_count() or 1, len(items))
     if workers <= 1 or len(items) < 16:
+        _use_memories(memories or {})
         results = [function(*item) for item in items]
     else:
         chunk = max(1, len(items) // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_use_memories, initargs=(memories or {},)
+        ) as pool:
             results = list(pool.map(function, *zip(*items, strict=True), chunksize=chunk))
     return [change for changes in results for change in changes]
 
@@ -255,17 +284,48 @@ def _update_domain(
         else:
             merged = init_catalog(template, lang)
             header = init_header(merged)
-        changes.append(_write(config, po_path, merged, header))
+        filled = fill(merged, _MEMORIES[lang]) if lang in _MEMORIES else (0, 0)
+        changes.append(_write(config, po_path, merged, header, lang=lang, memory=filled))
     return changes
 
 
+def load_memories(config: Config, languages: Sequence[str]) -> dict[str, Memory]:
+    """Each language's translation memory: every catalog it has in the project, then the
+    compendia of the ``memory`` setting (a PO file serves its ``Language``; a TMX file
+    every language it holds)."""
+    catalogs: list[tuple[str, Catalog]] = []
+    tmx_units: list[tuple[str, str, str]] = []
+    for lang in languages:
+        folder = config.po_path(lang, UI_DOMAIN).parent
+        for path in sorted(folder.glob("*.po")):
+            data = read_regular(path, config.relative(path))
+            if data is not None:
+                catalogs.append((lang, read_catalog(data, config.relative(path), strict=False)))
+    for name in config.memory:
+        data = read_regular(config.root / name, name)
+        if data is None:
+            raise CatalogError("translation memory not found (the 'memory' setting)", name)
+        if name.endswith(".tmx"):
+            tmx_units.extend(read_tmx(data, name, config.source_language))
+            continue
+        compendium = read_catalog(data, name, strict=True)
+        declared = header_value(read_header(data), "Language")
+        if not declared:
+            raise CatalogError("a compendium needs its Language header", name, 1)
+        catalogs.append((to_bcp47(declared), compendium))
+    found = memories(catalogs, tmx_units, languages)
+    return {lang: memory for lang, memory in found.items() if lang in languages}
+
+
 def update(
-    config: Config, languages: list[str] | None = None, *, jobs: int = 0
+    config: Config, languages: list[str] | None = None, *, jobs: int = 0, memory: bool = True
 ) -> list[FileChange]:
     """Extract every template and merge it into every language's catalog, creating missing ones.
 
     A template whose article is gone is merged as it is on disk, so its
-    translations stay where they are until the template is removed.
+    translations stay where they are until the template is removed. With
+    ``memory``, untranslated entries are filled from translation memory
+    (:mod:`pipeline.memory`).
     """
     targets = [language_tag(lang) for lang in languages] if languages else config.languages()
     metas = load_front_matters(config)
@@ -273,7 +333,8 @@ def update(
     sources = {meta.slug: path for path, meta in metas.items()}
     names = sorted({*domains(config), *sources})
     items = [(config, name, targets, sources.get(name)) for name in names]
-    return changes + _parallel(_update_domain, items, jobs)
+    memories = load_memories(config, targets) if memory else {}
+    return changes + _parallel(_update_domain, items, jobs, memories)
 
 
 def load_translation(config: Config, lang: str, domain: str) -> Catalog | None:
