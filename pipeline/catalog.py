@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,6 +213,9 @@ class Stats:
     untranslated: int
     words: int
     translated_words: int
+    reviewed: int = 0
+    """Entries a second linguist revised as they now stand (:mod:`pipeline.review`)."""
+    reviewed_words: int = 0
 
     @property
     def total(self) -> int:
@@ -226,14 +229,22 @@ class Stats:
         return {**asdict(self), "total": self.total, "percent": round(self.percent, 1)}
 
 
-def catalog_stats(catalog: Catalog, lang: str, domain: str) -> Stats:
+def catalog_stats(
+    catalog: Catalog, lang: str, domain: str, reviewed: Collection[Key] = ()
+) -> Stats:
+    """Entries and source words, translated, fuzzy, untranslated; ``reviewed`` are the keys
+    of the entries revised as they stand."""
     translated = fuzzy = untranslated = words = translated_words = 0
+    revised = revised_words = 0
     for message in catalog:
         if not message.id:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         count = len(plain_text(msgid).split())
         words += count
+        if message_key(message) in reviewed:
+            revised += 1
+            revised_words += count
         if is_translated(message):
             translated += 1
             translated_words += count
@@ -241,4 +252,7 @@ def catalog_stats(catalog: Catalog, lang: str, domain: str) -> Stats:
             fuzzy += 1
         else:
             untranslated += 1
-    return Stats(lang, domain, translated, fuzzy, untranslated, words, translated_words)
+    return Stats(
+        lang, domain, translated, fuzzy, untranslated, words, translated_words, revised,
+        revised_words,
+    )  # fmt: skip

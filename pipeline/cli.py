@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, TextIO
 
 from pipeline import __version__
@@ -47,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not fill new entries from translations the language already has",
     )
+    review = verbs.add_parser(
+        "review", help="record that a second linguist revised a language's current translations"
+    )
+    review.add_argument("lang", metavar="LANG", help="language tag, e.g. fr")
+    review.add_argument("--reviewer", required=True, metavar="NAME", help="who revised them")
+    review.add_argument("--article", metavar="SLUG", help="only this article's catalog")
+    review.add_argument(
+        "--date", type=_iso_date, metavar="YYYY-MM-DD", help="day of the revision (default today)"
+    )
     stats = verbs.add_parser("stats", help="translation progress per language and domain")
     stats.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -84,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
 def _print_changes(changes: list[FileChange], out: TextIO) -> None:
     for change in changes:
         if change.action != "unchanged":
@@ -106,7 +123,10 @@ def _print_changes(changes: list[FileChange], out: TextIO) -> None:
 
 
 def _stats_table(rows: list[dict[str, object]], out: TextIO) -> None:
-    header = ("lang", "domain", "translated", "fuzzy", "untranslated", "words", "percent")
+    header = (
+        "lang", "domain", "translated", "fuzzy", "untranslated", "reviewed", "words",
+        "reviewed words", "percent",
+    )  # fmt: skip
     cells = [
         (
             str(r["lang"]),
@@ -114,7 +134,9 @@ def _stats_table(rows: list[dict[str, object]], out: TextIO) -> None:
             str(r["translated"]),
             str(r["fuzzy"]),
             str(r["untranslated"]),
+            str(r["reviewed"]),
             f"{r['translated_words']}/{r['words']}",
+            f"{r['reviewed_words']}/{r['words']}",
             f"{r['percent']:.1f}%",
         )
         for r in rows
@@ -242,6 +264,15 @@ def main(
         elif args.verb == "update":
             changes = workspace.update(config, args.lang, jobs=args.jobs, memory=args.memory)
             _print_changes(changes, out)
+        elif args.verb == "review":
+            for change in workspace.review(
+                config, args.lang, args.reviewer, article=args.article, day=args.date
+            ):
+                print(
+                    f"{change.path}: {change.signed} newly signed off; {change.reviewed} of "
+                    f"{change.translated} translated entries reviewed",
+                    file=out,
+                )
         elif args.verb == "stats":
             rows = [s.as_dict() for s in workspace.stats(config, args.lang)]
             if args.json:

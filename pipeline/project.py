@@ -73,6 +73,15 @@ def _files(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _review_rule(value: Any) -> Mapping[str, bool]:
+    """``true``/``false`` for every language, or a table: ``{default = true, fr = false}``."""
+    if isinstance(value, bool):
+        return {"default": value}
+    if not isinstance(value, dict) or not all(isinstance(v, bool) for v in value.values()):
+        raise ValueError("must be true, false, or a table of languages to true/false")
+    return {k if k == "default" else to_bcp47(str(k)): v for k, v in value.items()}
+
+
 def _share(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValueError("must be a number between 0 and 1")
@@ -104,6 +113,17 @@ class Config:
     )
     min_translated: float = _setting(
         0.8, _share, "share of entries a language needs to be published"
+    )
+    min_translated_words: float = _setting(
+        0.0, _share, "share of the source's words a language needs translated to be published"
+    )
+    require_review: Mapping[str, bool] = _setting(
+        MappingProxyType({"default": False}),
+        _review_rule,
+        "publish only revised translations (pipeline review); per language in a table",
+    )
+    min_reviewed: float = _setting(
+        1.0, _share, "share of words revised when review is required (critical ones always)"
     )
     paper: Mapping[str, str] = _setting(
         MappingProxyType({}), _paper, "paper size per language, over CLDR's (a copy is kept)"
@@ -162,6 +182,14 @@ class Config:
 
     def po_path(self, lang: str, domain: str) -> Path:
         return self.locale_path / to_gettext(lang) / "LC_MESSAGES" / f"{domain}.po"
+
+    def review_path(self, lang: str, domain: str) -> Path:
+        """The record of a second linguist's sign-off (:mod:`pipeline.review`)."""
+        return self.locale_path / to_gettext(lang) / "reviews" / f"{domain}.json"
+
+    def review_required(self, lang: str) -> bool:
+        rule = self.require_review
+        return bool(rule.get(lang, rule.get("default", False)))
 
 
 def to_gettext(lang: str) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,11 @@ from pipeline.article import Article, FrontMatter
 from pipeline.catalog import (
     Stats,
     article_template,
+    build_date,
     catalog_stats,
     init_catalog,
     init_header,
+    is_translated,
     template_header,
     ui_template,
     update_header,
@@ -43,6 +46,9 @@ from pipeline.pofile import (
 )
 from pipeline.project import UI_DOMAIN, Config, language_tag, to_bcp47
 from pipeline.reading import read_regular
+from pipeline.review import ReviewRecord, reviewed, sign
+from pipeline.review import dump as dump_review
+from pipeline.review import load as load_review
 
 if TYPE_CHECKING:
     from pipeline.checks import Finding, Severity
@@ -350,7 +356,51 @@ def stats(config: Config, languages: list[str] | None = None) -> Iterator[Stats]
             if catalog is None:
                 template = _read_template(config, domain)
                 catalog = init_catalog(template, lang)
-            yield catalog_stats(catalog, lang, domain)
+            signed = reviewed(load_review_record(config, lang, domain), catalog)
+            yield catalog_stats(catalog, lang, domain, signed.keys())
+
+
+def load_review_record(config: Config, lang: str, domain: str) -> ReviewRecord | None:
+    path = config.review_path(lang, domain)
+    data = read_regular(path, config.relative(path))
+    return None if data is None else load_review(data, config.relative(path))
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    path: str
+    signed: int
+    """Entries newly signed off."""
+    reviewed: int
+    translated: int
+
+
+def review(
+    config: Config, lang: str, reviewer: str, *, article: str | None = None, day: date | None = None
+) -> list[ReviewChange]:
+    """Record that ``reviewer`` revised the current translations of ``lang`` (of one article's
+    catalog, or of every catalog): ``locale/<lang>/reviews/<domain>.json``."""
+    lang = language_tag(lang, source_language=config.source_language)
+    if not reviewer.strip():
+        raise PipelineError("--reviewer needs the reviewer's name")
+    names = [article] if article else domains(config)
+    if article and article not in domains(config):
+        raise PipelineError(f"no article {article!r} (known: {', '.join(domains(config))})")
+    changes = []
+    for domain in names:
+        catalog = load_translation(config, lang, domain)
+        if catalog is None:
+            continue
+        path = config.review_path(lang, domain)
+        record = load_review_record(config, lang, domain) or ReviewRecord(domain)
+        record, added = sign(record, catalog, reviewer.strip(), day or build_date().date())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = dump_review(record)
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
+        translated = sum(1 for m in catalog if m.id and is_translated(m))
+        changes.append(ReviewChange(config.relative(path), added, len(record.entries), translated))
+    return changes
 
 
 def check(config: Config, languages: list[str] | None = None) -> list[Finding]:

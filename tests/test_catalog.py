@@ -349,6 +349,8 @@ def test_catalog_stats_counts_and_words() -> None:
         "untranslated": 2,
         "words": 9,
         "translated_words": 3,
+        "reviewed": 0,
+        "reviewed_words": 0,
         "total": 4,
         "percent": 25.0,
     }

@@ -248,6 +248,8 @@ def test_stats_table_and_json(updated: Path) -> None:
         "untranslated": 1,
         "words": words,
         "translated_words": translated_words,
+        "reviewed": 0,
+        "reviewed_words": 0,
         "total": 6,
         "percent": 66.7,
     }
@@ -260,12 +262,17 @@ def test_stats_table_and_json(updated: Path) -> None:
         "translated",
         "fuzzy",
         "untranslated",
+        "reviewed",
+        "words",
+        "reviewed",
         "words",
         "percent",
     ]
     assert set(table[1].replace(" ", "")) == {"-"}
     line = next(t for t in table[2:] if t.split()[1] == SLUG)
-    assert line.split() == ["fr", SLUG, "4", "1", "1", f"{translated_words}/{words}", "66.7%"]
+    assert line.split() == [
+        "fr", SLUG, "4", "1", "1", "0", f"{translated_words}/{words}", f"0/{words}", "66.7%"
+    ]  # fmt: skip
 
 
 def test_stats_for_a_language_without_catalogs(translated: Path) -> None:

@@ -9,7 +9,7 @@ Decisions are cached in the manifest by the hash of what they judged.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +24,9 @@ from pipeline.build.sources import Sources
 from pipeline.catalog import is_translated, message_key
 from pipeline.checks import CheckContext, Finding, check_catalog
 from pipeline.errors import CatalogError
+from pipeline.inline import plain_text
 from pipeline.project import UI_DOMAIN
+from pipeline.review import Signoff, reviewed
 
 Key = tuple[str, str | None]
 
@@ -51,11 +53,19 @@ def gate(
     lang: str,
     domain: str,
     min_translated: float,
+    min_translated_words: float = 0.0,
+    signoffs: Mapping[Key, Signoff] | None = None,
+    min_reviewed: float = 1.0,
+    path: str = "",
 ) -> GateDecision:
     """Publish a catalog only with no error, every critical entry ready, and enough translated.
 
     ``critical_msgids`` are the (msgid, msgctxt) keys of this domain's critical
     units; one missing from the catalog (an outdated catalog) counts as untranslated.
+    Enough is ``min_translated`` of the entries and ``min_translated_words`` of the source's
+    words. With ``signoffs`` (review required), every critical entry must also be revised
+    as it stands, and ``min_reviewed`` of the words; an unrevised entry is named at its
+    line of ``path``.
     """
     reasons: list[str] = []
     errors = [f for f in findings if f.severity == "error" and (f.lang, f.domain) == (lang, domain)]
@@ -85,7 +95,35 @@ def gate(
         reasons.append(
             f"{math.floor(share * 100 + 1e-9)}% translated, {min_translated:.0%} required"
         )
+    words = {key: _word_count(key[0]) for key in messages}
+    all_words = sum(words.values())
+    if min_translated_words:
+        done = sum(words[k] for k, m in messages.items() if is_translated(m))
+        word_share = done / all_words if all_words else 1.0
+        if word_share < min_translated_words:
+            reasons.append(
+                f"{math.floor(word_share * 100 + 1e-9)}% of words translated, "
+                f"{min_translated_words:.0%} required"
+            )
+    if signoffs is not None:
+        unrevised = [key for key in messages if key in critical_msgids and key not in signoffs]
+        for key in unrevised[:3]:
+            where = f" ({path}:{messages[key].lineno})" if path else ""
+            reasons.append(f"critical entry not reviewed: {_shorten(key[0])}{where}")
+        if len(unrevised) > 3:
+            reasons.append(f"{len(unrevised) - 3} more critical entries not reviewed")
+        revised = sum(words[k] for k in messages if k in signoffs)
+        revised_share = revised / all_words if all_words else 1.0
+        if revised_share < min_reviewed:
+            reasons.append(
+                f"{math.floor(revised_share * 100 + 1e-9)}% of words reviewed, "
+                f"{min_reviewed:.0%} required (pipeline review {lang})"
+            )
     return GateDecision(lang, domain, not reasons, tuple(reasons), share)
+
+
+def _word_count(msgid: str) -> int:
+    return len(plain_text(msgid).split())
 
 
 def critical_keys(article: Article) -> set[Key]:
@@ -132,9 +170,21 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
             units=domain_units, links=links,
         )  # fmt: skip
         verdict.findings.extend(findings)
+        signoffs = None
+        if config.review_required(lang):
+            try:
+                signoffs = reviewed(sources.review(lang, domain), catalog)
+            except CatalogError as exc:
+                verdict.unreadable.append(exc)
+                reasons.append(
+                    f"{config.relative(config.review_path(lang, domain))} cannot be read"
+                )
+                continue
         decision = gate(
             findings, catalog, critical, lang=lang, domain=domain,
             min_translated=config.min_translated,
+            min_translated_words=config.min_translated_words,
+            signoffs=signoffs, min_reviewed=config.min_reviewed, path=po_name,
         )  # fmt: skip
         if domain == slug:
             shares.append(decision.translated_share)
@@ -156,6 +206,7 @@ def gate_key(inputs: Inputs, path: str, slug: str, lang: str) -> str:
     return sha(
         "gate", lang, inputs.sources[path], inputs.catalogs[(lang, slug)],
         inputs.catalogs[(lang, UI_DOMAIN)], inputs.code, inputs.config, inputs.fonts,
+        inputs.reviews.get((lang, slug), ""), inputs.reviews.get((lang, UI_DOMAIN), ""),
     )  # fmt: skip
 
 

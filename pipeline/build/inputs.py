@@ -75,6 +75,9 @@ def settings_fingerprint(config: Config) -> str:
                 "site_url": config.site_url,
                 "do_not_translate": config.do_not_translate,
                 "min_translated": config.min_translated,
+                "min_translated_words": config.min_translated_words,
+                "require_review": dict(config.require_review),
+                "min_reviewed": config.min_reviewed,
                 "paper": dict(config.paper),
             },
             sort_keys=True,
@@ -109,6 +112,8 @@ class Inputs:
             lang,
         )
 
+    reviews: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(lang, domain) -> hash of its review record (:mod:`pipeline.review`)."""
     image_sources: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Article path -> its image sources, in the order of :attr:`images`' hashes."""
 
@@ -127,6 +132,7 @@ class Inputs:
             *sorted(f"{k}:{v}" for k, v in self.sources.items()),
             *sorted(f"{lang}/{domain}:{v}" for (lang, domain), v in self.catalogs.items()),
             *sorted(f"{p}/{lang}:{','.join(v)}" for (p, lang), v in self.images.items()),
+            *sorted(f"review {lang}/{d}:{v}" for (lang, d), v in self.reviews.items()),
             self.code,
             self.fonts,
             self.config,
@@ -180,6 +186,11 @@ def fingerprint(
         if srcs
         for lang in every
     }
+    reviews = {
+        (lang, domain): files.digest(config.review_path(lang, domain))
+        for lang in languages
+        for domain in [*slugs.values(), UI_DOMAIN]
+    }
     return Inputs(
         sources,
         catalogs,
@@ -187,5 +198,6 @@ def fingerprint(
         font_fingerprint(),
         settings_fingerprint(config),
         shown,
+        reviews,
         {path: list(srcs) for path, srcs in (images or {}).items()},
     )

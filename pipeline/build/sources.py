@@ -17,6 +17,8 @@ from pipeline.errors import SourceError
 from pipeline.images import PublishedImage, choose, publish
 from pipeline.pofile import read_catalog
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
+from pipeline.review import ReviewRecord
+from pipeline.review import load as load_review
 from pipeline.translate import LocalizedArticle, compile_mo, pseudo_localize, translate
 from pipeline.workspace import parse_source, template_files
 
@@ -54,6 +56,12 @@ class Sources:
                 else read_catalog(data, self.config.relative(path), locale=lang)
             )
         return self._catalogs[(lang, domain)]
+
+    def review(self, lang: str, domain: str) -> ReviewRecord | None:
+        """The review record of ``lang`` and ``domain``, or None when there is none."""
+        path = self.config.review_path(lang, domain)
+        data = self.files.read(path)
+        return None if data is None else load_review(data, self.config.relative(path))
 
     def images(self, path: str, lang: str) -> tuple[PublishedImage, ...]:
         """The image files ``lang`` shows in the article at ``path``, checked (Pillow)."""
