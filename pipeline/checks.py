@@ -40,6 +40,8 @@ from pipeline.article import Unit
 from pipeline.catalog import message_key
 from pipeline.errors import CheckUnavailable, ConfigError, PipelineError
 from pipeline.fonts import fontconfig_coverage
+from pipeline.glossary import Glossary
+from pipeline.glossary import problems as glossary_problems
 from pipeline.inline import Links, inline_structure, inline_tokens, plain_text
 from pipeline.plurals import cldr_plural_forms, parse_plural_forms
 from pipeline.project import parse_locale
@@ -137,6 +139,8 @@ class CheckContext:
     coverage: Coverage | None = None
     """Font coverage of the target's font stack; ``None`` skips the font-coverage check."""
     source_locale: Locale = field(default_factory=lambda: Locale("en"))
+    glossary: Glossary = field(default_factory=Glossary)
+    """The project's terminology (``glossary`` setting)."""
 
     @classmethod
     def for_language(
@@ -146,6 +150,7 @@ class CheckContext:
         do_not_translate: Iterable[str] = (),
         coverage: Coverage | None = None,
         source_language: str = "en",
+        glossary: Glossary | None = None,
     ) -> CheckContext:
         """The context of one target; ``coverage`` defaults to the fontconfig one."""
         return cls(
@@ -154,17 +159,24 @@ class CheckContext:
             do_not_translate=tuple(do_not_translate),
             coverage=coverage if coverage is not None else fontconfig_coverage(lang),
             source_locale=parse_locale(source_language),
+            glossary=glossary or Glossary(),
         )
 
     @classmethod
     def from_config(
-        cls, config: Config, lang: str, *, coverage: Coverage | None = None
+        cls,
+        config: Config,
+        lang: str,
+        *,
+        coverage: Coverage | None = None,
+        glossary: Glossary | None = None,
     ) -> CheckContext:
         return cls.for_language(
             lang,
             do_not_translate=config.do_not_translate,
             coverage=coverage,
             source_language=config.source_language,
+            glossary=glossary,
         )
 
 
@@ -750,7 +762,19 @@ def check_invisible(entry: Entry, ctx: CheckContext) -> list[Problem]:
     return [("error", f"invisible or direction-changing character: {_listing(names)}")]
 
 
-# --- 14. length ------------------------------------------------------------------------------
+# --- 14. glossary ---------------------------------------------------------------------------
+
+
+def check_glossary(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """A term of the source without the translation the glossary requires, or with one it
+    forbids: a warning, an error for a critical term (a drug, a procedure). A cited title
+    kept in its language, or any translation identical to its source, is exempt."""
+    if entry.is_reference_title or entry.msgstr.strip() == entry.msgid.strip():
+        return []
+    return glossary_problems(entry.msgid, entry.msgstr, ctx.lang, ctx.glossary)
+
+
+# --- 15. length ------------------------------------------------------------------------------
 
 LENGTH_FLOOR = 40
 """Sources shorter than this many characters are measured as if they had it ("FAQ")."""
@@ -787,6 +811,7 @@ CHECKS: list[tuple[str, CheckFunction]] = [
     ("font-coverage", check_font_coverage),
     ("invisible", check_invisible),
     ("length", check_length),
+    ("glossary", check_glossary),
     ("whitespace", check_whitespace),
     ("doubled-word", check_doubled_word),
     ("end-punctuation", check_end_punctuation),

@@ -82,6 +82,15 @@ def _review_rule(value: Any) -> Mapping[str, bool]:
     return {k if k == "default" else to_bcp47(str(k)): v for k, v in value.items()}
 
 
+def _glossary_file(value: Any) -> str:
+    text = _string(value)
+    if text and (Path(text).is_absolute() or ".." in Path(text).parts):
+        raise ValueError("must be a file inside the project")
+    if text and not text.endswith((".tbx", ".yaml", ".yml")):
+        raise ValueError("must be a TBX (.tbx) or YAML (.yaml) glossary")
+    return text
+
+
 def _share(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ValueError("must be a number between 0 and 1")
@@ -107,6 +116,9 @@ class Config:
     site_url: str = _setting("", _url, "public address of output/")
     do_not_translate: tuple[str, ...] = _setting(
         (), _terms, "names every translation keeps verbatim"
+    )
+    glossary: str = _setting(
+        "", _glossary_file, "terminology each translation follows (.tbx, .yaml)"
     )
     memory: tuple[str, ...] = _setting(
         (), _files, "translation memories besides the project's catalogs (.po, .tmx)"

@@ -30,7 +30,10 @@ from pipeline.catalog import (
     ui_template,
     update_header,
 )
-from pipeline.errors import CatalogError, PipelineError, SourceError
+from pipeline.errors import CatalogError, ConfigError, PipelineError, SourceError
+from pipeline.glossary import Glossary
+from pipeline.glossary import comment as glossary_comment
+from pipeline.glossary import load as load_glossary
 from pipeline.markdown import parse_article, parse_front_matter, split_front_matter
 from pipeline.memory import Memory, fill, memories, read_tmx
 from pipeline.msgmerge import merge
@@ -174,11 +177,24 @@ def _write(
 
 _MEMORIES: dict[str, Memory] = {}
 """The translation memory of each language ``update`` fills from, in this process."""
+_GLOSSARY = Glossary()
+"""The project's terminology, shown to translators on the entries that use its terms."""
 
 
-def _use_memories(memories: dict[str, Memory]) -> None:
+def _use_memories(memories: dict[str, Memory], glossary: Glossary | None = None) -> None:
+    global _GLOSSARY
     _MEMORIES.clear()
     _MEMORIES.update(memories)
+    _GLOSSARY = glossary or Glossary()
+
+
+def _add_glossary_comments(catalog: Catalog, lang: str, glossary: Glossary) -> None:
+    """``#. glossary: stroke = AVC (critical)`` on each entry whose source uses a term."""
+    for message in catalog:
+        if message.id and isinstance(message.id, str):
+            line = glossary_comment(message.id, lang, glossary)
+            if line and line not in message.auto_comments:
+                message.auto_comments.append(line)
 
 
 def _parallel(
@@ -186,17 +202,18 @@ def _parallel(
     items: Sequence[Any],
     jobs: int,
     memories: dict[str, Memory] | None = None,
+    glossary: Glossary | None = None,
 ) -> list[FileChange]:
     """``function`` over ``items`` on a process pool when there is enough work to share;
-    ``memories`` are sent once to each process."""
+    ``memories`` and the ``glossary`` are sent once to each process."""
     workers = min(jobs or os.cpu_count() or 1, len(items))
     if workers <= 1 or len(items) < 16:
-        _use_memories(memories or {})
+        _use_memories(memories or {}, glossary)
         results = [function(*item) for item in items]
     else:
         chunk = max(1, len(items) // (workers * 8))
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=_use_memories, initargs=(memories or {},)
+            max_workers=workers, initializer=_use_memories, initargs=(memories or {}, glossary)
         ) as pool:
             results = list(pool.map(function, *zip(*items, strict=True), chunksize=chunk))
     return [change for changes in results for change in changes]
@@ -291,8 +308,19 @@ def _update_domain(
             merged = init_catalog(template, lang)
             header = init_header(merged)
         filled = fill(merged, _MEMORIES[lang]) if lang in _MEMORIES else (0, 0)
+        _add_glossary_comments(merged, lang, _GLOSSARY)
         changes.append(_write(config, po_path, merged, header, lang=lang, memory=filled))
     return changes
+
+
+def load_project_glossary(config: Config) -> Glossary:
+    """The project's terminology (the ``glossary`` setting), empty when there is none."""
+    if not config.glossary:
+        return Glossary()
+    data = read_regular(config.root / config.glossary, config.glossary)
+    if data is None:
+        raise ConfigError("glossary not found (the 'glossary' setting)", config.glossary)
+    return load_glossary(data, config.glossary, config.source_language)
 
 
 def load_memories(config: Config, languages: Sequence[str]) -> dict[str, Memory]:
@@ -340,7 +368,8 @@ def update(
     names = sorted({*domains(config), *sources})
     items = [(config, name, targets, sources.get(name)) for name in names]
     memories = load_memories(config, targets) if memory else {}
-    return changes + _parallel(_update_domain, items, jobs, memories)
+    glossary = load_project_glossary(config)
+    return changes + _parallel(_update_domain, items, jobs, memories, glossary)
 
 
 def load_translation(config: Config, lang: str, domain: str) -> Catalog | None:
@@ -410,8 +439,9 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
     articles = {article.slug: article for article in load_articles(config)}
     units = {slug: {unit.key: unit for unit in a.units()} for slug, a in articles.items()}
     findings: list[Finding] = []
+    glossary = load_project_glossary(config)
     for lang in [language_tag(lang) for lang in languages or ()] or config.languages():
-        context = CheckContext.from_config(config, lang)
+        context = CheckContext.from_config(config, lang, glossary=glossary)
         for domain in domains(config):
             name = config.relative(config.po_path(lang, domain))
             try:

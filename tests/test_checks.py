@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -45,6 +46,7 @@ from pipeline.fonts import (
     print_font_css,
     print_stack,
 )
+from pipeline.glossary import Glossary, Term
 from pipeline.pofile import load_catalog
 from pipeline.project import parse_locale
 
@@ -93,6 +95,7 @@ def test_registry_names() -> None:
         "font-coverage",
         "invisible",
         "length",
+        "glossary",
         "whitespace",
         "doubled-word",
         "end-punctuation",
@@ -545,6 +548,7 @@ DEFECTS_FR = {
     "Icon": "font-coverage",
     "Take one tablet a day.": "invisible",
     "Side effects": "length",
+    "Swallow the tablet whole.": "glossary",
 }
 CLEAN_FR = [
     "Over 5,000+ patients treated since 2015.",
@@ -566,6 +570,9 @@ CLEAN_AR = [
 ]
 
 
+GLOSSARY = Glossary((Term("tablet", required={"fr": ("comprimé",)}),))
+"""The fixtures' terminology: a tablet is a comprimé in French."""
+
 REFERENCE_TITLES = {"U.S. National Library of Medicine (PubMed) – Stem Cell Therapy"}
 """The fixtures' entries that stand for an article's reference titles."""
 
@@ -573,7 +580,7 @@ REFERENCE_TITLES = {"U.S. National Library of Medicine (PubMed) – Stem Cell Th
 def run_fixture(name: str, lang: str) -> tuple[str, list[Finding]]:
     path = FIXTURES / name
     catalog = load_catalog(path, name, locale=lang)
-    context = ctx(lang, coverage=private_use_missing)
+    context = dataclasses.replace(ctx(lang, coverage=private_use_missing), glossary=GLOSSARY)
     units = {
         (title, None): Unit(title, "reference title", "source/checks.md", 1, reference=True)
         for title in REFERENCE_TITLES
@@ -755,7 +762,7 @@ def test_gate_on_fixture() -> None:
         "8 errors (figures, links, markup, unsafe-markup, placeholders, do-not-translate, "
         "font-coverage, invisible)",
     )
-    assert decision.translated_share == pytest.approx(19 / 21)
+    assert decision.translated_share == pytest.approx(20 / 22)
 
 
 # --- invisible characters and length -------------------------------------------------------

@@ -147,7 +147,7 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
     verdict = Verdict(GateDecision(lang, slug, False, (), 0.0))
     reasons: list[str] = []
     shares: list[float] = []
-    context = CheckContext.from_config(config, lang)
+    context = CheckContext.from_config(config, lang, glossary=sources.glossary())
     units = {unit.key: unit for unit in article.units()}
     domains = (
         (slug, critical_keys(article), units, article.links),
@@ -207,6 +207,7 @@ def gate_key(inputs: Inputs, path: str, slug: str, lang: str) -> str:
         "gate", lang, inputs.sources[path], inputs.catalogs[(lang, slug)],
         inputs.catalogs[(lang, UI_DOMAIN)], inputs.code, inputs.config, inputs.fonts,
         inputs.reviews.get((lang, slug), ""), inputs.reviews.get((lang, UI_DOMAIN), ""),
+        inputs.glossary,
     )  # fmt: skip
 
 

@@ -112,6 +112,8 @@ class Inputs:
             lang,
         )
 
+    glossary: str = MISSING
+    """Hash of the glossary file (the ``glossary`` setting)."""
     reviews: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(lang, domain) -> hash of its review record (:mod:`pipeline.review`)."""
     image_sources: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -133,6 +135,7 @@ class Inputs:
             *sorted(f"{lang}/{domain}:{v}" for (lang, domain), v in self.catalogs.items()),
             *sorted(f"{p}/{lang}:{','.join(v)}" for (p, lang), v in self.images.items()),
             *sorted(f"review {lang}/{d}:{v}" for (lang, d), v in self.reviews.items()),
+            f"glossary:{self.glossary}",
             self.code,
             self.fonts,
             self.config,
@@ -198,6 +201,7 @@ def fingerprint(
         font_fingerprint(),
         settings_fingerprint(config),
         shown,
+        files.digest(config.root / config.glossary) if config.glossary else MISSING,
         reviews,
         {path: list(srcs) for path, srcs in (images or {}).items()},
     )

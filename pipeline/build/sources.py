@@ -13,7 +13,9 @@ from babel.messages.catalog import Catalog
 from pipeline.article import Article
 from pipeline.build.inputs import InputFiles
 from pipeline.catalog import critical_ui_keys
-from pipeline.errors import SourceError
+from pipeline.errors import ConfigError, SourceError
+from pipeline.glossary import Glossary
+from pipeline.glossary import load as load_glossary
 from pipeline.images import PublishedImage, choose, publish
 from pipeline.pofile import read_catalog
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
@@ -33,6 +35,7 @@ class Sources:
         self._ui_mo: dict[str, bytes] = {}
         self._critical_ui: frozenset[tuple[str, str | None]] | None = None
         self._images: dict[tuple[str, str], tuple[PublishedImage, ...]] = {}
+        self._glossary: Glossary | None = None
         self._publish = functools.lru_cache(maxsize=None)(publish)
         """One check and one set of copies per image file, however many languages show it."""
         self._paths = {self.config.relative(p): p for p in self.config.articles()}
@@ -56,6 +59,22 @@ class Sources:
                 else read_catalog(data, self.config.relative(path), locale=lang)
             )
         return self._catalogs[(lang, domain)]
+
+    def glossary(self) -> Glossary:
+        """The project's terminology (the ``glossary`` setting), empty when there is none."""
+        if self._glossary is None:
+            self._glossary = Glossary()
+            if self.config.glossary:
+                path = self.config.root / self.config.glossary
+                data = self.files.read(path)
+                if data is None:
+                    raise ConfigError(
+                        "glossary not found (the 'glossary' setting)", self.config.glossary
+                    )
+                self._glossary = load_glossary(
+                    data, self.config.glossary, self.config.source_language
+                )
+        return self._glossary
 
     def review(self, lang: str, domain: str) -> ReviewRecord | None:
         """The review record of ``lang`` and ``domain``, or None when there is none."""
