@@ -36,7 +36,7 @@ from pipeline.render.environment import (
     static_text,
 )
 from pipeline.render.html import article_view
-from pipeline.render.l10n import counter_style, paper_size
+from pipeline.render.l10n import counter_style, page_margins, paper_size
 from pipeline.render.site import Site
 from pipeline.translate import LocalizedArticle, display_name
 
@@ -108,6 +108,8 @@ def render_print_html(
     web_url = site.absolute_url(page_path(lang, view.slug)) if site.site_url else ""
     language_name = display_name(lang)
     name = localized.article.meta.publisher  # each article's own, as its key covers
+    paper = paper_size(lang, site.paper)
+    inner, outer = page_margins(paper)
     publisher = Markup("<bdi>%s</bdi>") % name
     try:
         return env.get_template("print.html").render(
@@ -116,7 +118,8 @@ def render_print_html(
             publisher=publisher,
             publisher_name=name,
             css=Markup(print_font_css() + static_text("print.css")),
-            paper=paper_size(lang, site.paper),
+            paper=paper,
+            margins={"inner": f"{inner:g}", "outer": f"{outer:g}"},
             counter=counter_style(lang),
             language_name=language_name,
             keywords=[k for k in (name, view.title.plain, language_name) if k],

@@ -1,0 +1,282 @@
+"""The brochure as a patient holds it: type size, line length, contrast, measured on PDFs.
+
+Readers are stroke survivors, often older, reading in a second script. Everything here is
+read back from the PDF with poppler: ``pdftotext -bbox-layout`` (where each line of text
+is) and ``pdftohtml -xml`` (size and colour of each run of text, in thirds of a point).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import subprocess
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from helpers import SLUG, SampleLocalized, copy_project
+from helpers import run as run_pipeline
+
+from pipeline.article import Article
+from pipeline.images import choose
+from pipeline.project import Config
+from pipeline.render.pdf import PdfRenderer
+from pipeline.render.site import make_site
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("pdftotext", "pdftohtml")),
+    reason="poppler-utils is not installed",
+)
+
+BODY_PAGES_FROM = 3
+"""Page 1 is the cover, page 2 the contents."""
+
+
+# --- reading a PDF back ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    page: int
+    top: float
+    height: float
+    """Of the line's box, in points: the same for every line set in one font and size."""
+    left: float
+    right: float
+    text: str
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+
+def text_lines(pdf: Path) -> list[Line]:
+    """Every line of text, in reading order per page (``pdftotext -bbox-layout``)."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    root = ElementTree.fromstring(re.sub(r'xmlns="[^"]+"', "", xml, count=1))
+    lines = []
+    for number, page in enumerate(root.iter("page"), 1):
+        for line in page.iter("line"):
+            top, bottom = float(line.attrib["yMin"]), float(line.attrib["yMax"])
+            text = " ".join(word.text or "" for word in line.iter("word"))
+            left, right = float(line.attrib["xMin"]), float(line.attrib["xMax"])
+            lines.append(Line(number, top, round(bottom - top, 1), left, right, text))
+    return lines
+
+
+def body_lines(pdf: Path) -> list[Line]:
+    """The lines of body text: on the text pages, in the size that sets the most characters."""
+    lines = [line for line in text_lines(pdf) if line.page >= BODY_PAGES_FROM]
+    heights: Counter[float] = Counter()
+    for line in lines:
+        heights[line.height] += len(line.text)
+    body = heights.most_common(1)[0][0]
+    return [line for line in lines if line.height == body]
+
+
+def full_lines(pdf: Path) -> list[Line]:
+    """Body lines that fill the column: not the last line of a paragraph."""
+    lines = body_lines(pdf)
+    column: dict[int, float] = defaultdict(float)
+    for line in lines:
+        column[line.page] = max(column[line.page], line.width)
+    return [line for line in lines if line.width >= 0.85 * column[line.page]]
+
+
+@dataclass(frozen=True)
+class Run:
+    page: int
+    size: float
+    """In points, to a third of a point (pdftohtml's precision)."""
+    color: str
+    text: str
+
+
+def text_runs(pdf: Path) -> list[Run]:
+    """Every run of text with its size and colour (``pdftohtml -xml``, at its finest zoom)."""
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-i", "-stdout", "-zoom", "3", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    root = ElementTree.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xml))
+    fonts = {}
+    runs = []
+    for page in root.iter("page"):
+        for spec in page.iter("fontspec"):
+            fonts[spec.attrib["id"]] = (int(spec.attrib["size"]) / 3, spec.attrib["color"])
+        for text in page.iter("text"):
+            size, color = fonts[text.attrib["font"]]
+            content = "".join(text.itertext())
+            if content.strip():
+                runs.append(Run(int(page.attrib["number"]), size, color, content))
+    return runs
+
+
+def body_size(pdf: Path) -> float:
+    """The size that sets the most characters of the text pages."""
+    sizes: Counter[float] = Counter()
+    for run in text_runs(pdf):
+        if run.page >= BODY_PAGES_FROM:
+            sizes[run.size] += len(run.text)
+    return sizes.most_common(1)[0][0]
+
+
+def contrast_on_white(color: str) -> float:
+    """WCAG 2 contrast ratio of a ``#rrggbb`` colour against white."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(color[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+HALF_STEP = 1 / 6
+"""pdftohtml rounds sizes to thirds of a point: 12.5 pt reads as 12.33."""
+
+
+# --- brochures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with its real catalogs, built with the pseudo-locales: its output folder."""
+    root = copy_project(tmp_path_factory.mktemp("layout") / "project", min_translated=0)
+    done = run_pipeline(root, "build", "--pseudo")
+    assert done.returncode == 0, done.stderr
+    return root / "output"
+
+
+def brochure(output: Path, lang: str) -> Path:
+    return output / lang / f"{SLUG}.pdf"
+
+
+def render(
+    localized_items: SampleLocalized, config: Config, lang: str, paper: dict[str, str]
+) -> bytes:
+    """One brochure rendered here, with its figure, on the given paper."""
+    localized, ui = localized_items[lang]
+    article = localized.article
+    files = {}
+    for ref in article.images:
+        image = choose(ref, article.path, lang, _project_file(config))
+        files.update({copy.path: copy.data for copy in image.renditions})
+    site = make_site([localized], site_url=config.site_url, source_lang="en", paper=paper)
+    return PdfRenderer(root=config.root).render(localized, site, ui, files=files)
+
+
+def _project_file(config: Config) -> Callable[[str], bytes | None]:
+    def read(name: str) -> bytes | None:
+        path = config.root / name
+        return path.read_bytes() if path.is_file() else None
+
+    return read
+
+
+@pytest.fixture(scope="module")
+def english_on_letter(
+    tmp_path_factory: pytest.TempPathFactory, config: Config, sample_localized: SampleLocalized
+) -> Path:
+    path = tmp_path_factory.mktemp("letter") / "en.pdf"
+    path.write_bytes(render(sample_localized, config, "en", {"en": "letter"}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def arabic_with_english_runs(
+    tmp_path_factory: pytest.TempPathFactory, config: Config, sample_localized: SampleLocalized
+) -> Path:
+    """An Arabic brochure most of whose blocks fell back to English (``lang="en"``)."""
+    path = tmp_path_factory.mktemp("fallback") / "ar.pdf"
+    path.write_bytes(render(sample_localized, config, "ar", dict(config.paper)))
+    return path
+
+
+# --- 1. type size, line length, contrast ------------------------------------------------------
+
+LANGS = ["en", "fr", "ru", "ar", "fa", "bn"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_body_text_is_at_least_12_pt(built: Path, lang: str) -> None:
+    assert body_size(brochure(built, lang)) >= 12 - HALF_STEP
+
+
+@pytest.mark.parametrize("lang", [*LANGS, "en-XA"])
+def test_no_text_is_smaller_than_11_pt_or_paler_than_7_to_1(built: Path, lang: str) -> None:
+    """Page headers and footers, cover, contents, captions and references included."""
+    runs = text_runs(brochure(built, lang))
+    small = {(run.page, run.size, run.text) for run in runs if run.size < 11 - HALF_STEP}
+    pale = {(run.color, run.text) for run in runs if contrast_on_white(run.color) < 7}
+    assert not small, sorted(small)[:5]
+    assert not pale, sorted(pale)[:5]
+
+
+def test_page_headers_and_footers_are_in_the_text_size_range(built: Path) -> None:
+    """The running title and "Page N of M" are real text a reader can use, not fine print."""
+    runs = text_runs(brochure(built, "en"))
+    footers = [run for run in runs if re.fullmatch(r"Page \d+ of \d+", run.text.strip())]
+    pages = max(run.page for run in runs)
+    assert [run.page for run in footers] == list(range(2, pages + 1))
+    assert all(run.size >= 11 - HALF_STEP for run in footers)
+
+
+def characters_per_line(pdf: Path) -> float:
+    return statistics.median(len(line.text) for line in full_lines(pdf))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ru"])
+def test_lines_hold_60_to_75_characters_on_a4(built: Path, lang: str) -> None:
+    assert 60 <= characters_per_line(brochure(built, lang)) <= 75
+
+
+def test_lines_hold_60_to_75_characters_on_letter(english_on_letter: Path) -> None:
+    assert 60 <= characters_per_line(english_on_letter) <= 75
+
+
+def test_a_wider_paper_gets_wider_margins_not_longer_lines(
+    built: Path, english_on_letter: Path
+) -> None:
+    a4, letter = full_lines(brochure(built, "en")), full_lines(english_on_letter)
+    assert max(line.width for line in letter) == pytest.approx(
+        max(line.width for line in a4), abs=3
+    )
+
+
+@pytest.mark.parametrize(("lang", "at_least"), [("ar", 1.2), ("fa", 1.2), ("bn", 1.1)])
+def test_arabic_and_bengali_are_set_larger_than_latin(
+    built: Path, lang: str, at_least: float
+) -> None:
+    """At one nominal size, Naskh and Bengali letters look smaller than Latin ones."""
+    assert body_size(brochure(built, lang)) >= at_least * body_size(brochure(built, "en"))
+
+
+def test_an_english_run_in_an_arabic_brochure_is_set_as_english(
+    built: Path, arabic_with_english_runs: Path, sample_localized: SampleLocalized
+) -> None:
+    """The script's size follows the text's language, not the brochure's: an untranslated
+    paragraph (``lang="en"``) is set as in the English brochure, the Arabic around it larger."""
+    english = body_size(brochure(built, "en"))
+    article: Article = sample_localized["en"][0].article
+    first = next(b for b in article.walk() if b.kind == "paragraph")
+    opening = first.text.split()[:4]
+    runs = text_runs(arabic_with_english_runs)
+    fallback = [r for r in runs if r.text.split()[:4] == opening]
+    arabic = [r for r in runs if r.page >= BODY_PAGES_FROM and ARABIC.search(r.text)]
+    assert fallback, "the English fallback paragraph is not in the Arabic brochure"
+    assert arabic, "no Arabic text on the text pages"
+    assert {run.size for run in fallback} == {english}
+    assert min(run.size for run in arabic) > english
+
+
+ARABIC = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
