@@ -23,9 +23,11 @@ from helpers import run as run_pipeline
 
 from pipeline.article import Article
 from pipeline.images import choose
+from pipeline.markdown import parse_article
 from pipeline.project import Config
 from pipeline.render.pdf import PdfRenderer
 from pipeline.render.site import make_site
+from pipeline.translate import gettext_translations, translate
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdftotext", "pdftohtml")),
@@ -280,3 +282,92 @@ def test_an_english_run_in_an_arabic_brochure_is_set_as_english(
 
 
 ARABIC = re.compile("[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+# --- 2. hyphenation -------------------------------------------------------------------------
+
+LAYOUT_HYPHEN = re.compile(r"(\w+)-$")
+"""A line that ends in a word the layout hyphenated: the text layer gives that hyphen as
+``-`` (a hyphen of the text itself, "post-" + "stroke", as U+2010)."""
+
+
+def layout_breaks(pdf: Path) -> list[tuple[str, str]]:
+    """(end of the line, start of the next line of the same size) of every word the layout
+    hyphenated; a break at the foot of a page continues on the next page's first line."""
+    lines = text_lines(pdf)
+    breaks = []
+    for index, line in enumerate(lines):
+        end = LAYOUT_HYPHEN.search(line.text)
+        if end is None:
+            continue
+        following = next((n for n in lines[index + 1 :] if n.height == line.height), None)
+        start = re.match(r"\w*", following.text).group(0) if following else ""
+        breaks.append((end.group(1), start))
+    return breaks
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ru"])
+def test_a_word_breaks_with_three_letters_or_more_on_each_side(built: Path, lang: str) -> None:
+    breaks = layout_breaks(brochure(built, lang))
+    assert breaks, "nothing is hyphenated: the test would see nothing"
+    short = [f"{end}-{start}" for end, start in breaks if len(end) < 3 or len(start) < 3]
+    assert not short
+
+
+LONG_WORDS = (
+    "Neuroinflammation, neuroplasticity, neuroprotection, rehabilitation, reorganisation, "
+    "revascularisation, immunomodulation, physiotherapeutic, electrophysiological"
+)
+SHORT_WORDS = " ".join(["Some of the text is here, and it is not long at all."] * 8)
+SCANNED = f"""---
+title: {LONG_WORDS}
+slug: scanned
+lang: en
+description: {LONG_WORDS}, {LONG_WORDS.lower()}
+publisher: MedTravellers
+references:
+  - title: {LONG_WORDS}
+    url: https://pubmed.ncbi.nlm.nih.gov/30257067/
+  - title: {LONG_WORDS.lower()}
+    url: https://pubmed.ncbi.nlm.nih.gov/31537484/
+---
+
+{SHORT_WORDS}
+
+## {LONG_WORDS}
+
+{SHORT_WORDS}
+
+### {LONG_WORDS.lower()}
+
+{SHORT_WORDS}
+"""
+"""What a reader scans rather than reads, all in long words; the body text has no word of
+six letters, the shortest that may be hyphenated."""
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Path:
+    article = parse_article(SCANNED, "source/scanned.md")
+    localized = translate(article, None, "en", source_lang="en")
+    site = make_site([localized], site_url=config.site_url, source_lang="en")
+    path = tmp_path_factory.mktemp("scanned") / "en.pdf"
+    path.write_bytes(
+        PdfRenderer(root=config.root).render(localized, site, gettext_translations(None))
+    )
+    return path
+
+
+def test_headings_contents_cover_and_reference_titles_are_not_hyphenated(scanned: Path) -> None:
+    text = " ".join(line.text for line in text_lines(scanned))
+    assert text.count("electrophysiological") >= 8  # every place, not one line each
+    assert layout_breaks(scanned) == []
+
+
+def test_a_run_in_another_language_is_not_hyphenated(arabic_with_english_runs: Path) -> None:
+    """English that fell back into an Arabic brochure is read by someone for whom English is
+    not the brochure's language: its words stay whole."""
+    lines = text_lines(arabic_with_english_runs)
+    english = [line for line in lines if re.search(r"[a-z]{4} [a-z]{4}", line.text)]
+    assert len(english) > 50
+    assert layout_breaks(arabic_with_english_runs) == []
