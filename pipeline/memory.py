@@ -32,6 +32,8 @@ _WORD = re.compile(r"\w{4,}")
 """Words that select candidates for a close match (short words are in every sentence)."""
 CANDIDATES = 40
 """Close-match candidates scored per entry, those sharing the most words."""
+COMMON = 400
+"""A word in more entries than this selects nothing: it is in too many to tell them apart."""
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -67,9 +69,8 @@ class Memory:
             return Match(self.exact[(msgid, context)], msgid, exact=True)
         if msgid in self.by_text:
             return Match(self.by_text[msgid], msgid, exact=False)
-        shared = Counter(
-            text for word in set(_WORD.findall(msgid.lower())) for text in self._words.get(word, ())
-        )
+        postings = [self._words.get(word, []) for word in set(_WORD.findall(msgid.lower()))]
+        shared = Counter(text for texts in postings if len(texts) <= COMMON for text in texts)
         best: Match | None = None
         best_score = FUZZY_THRESHOLD
         words = msgid.split()

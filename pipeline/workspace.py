@@ -6,6 +6,8 @@ this module reads the project, calls it, and writes what changed.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError, read_po
 
 from pipeline.article import Article, FrontMatter
 from pipeline.catalog import (
@@ -333,8 +336,10 @@ def load_memories(config: Config, languages: Sequence[str]) -> dict[str, Memory]
         folder = config.po_path(lang, UI_DOMAIN).parent
         for path in sorted(folder.glob("*.po")):
             data = read_regular(path, config.relative(path))
-            if data is not None:
-                catalogs.append((lang, read_catalog(data, config.relative(path), strict=False)))
+            # Read leniently: a catalog that is not valid is refused, at its line, when it
+            # is merged; memory only needs its translations.
+            with contextlib.suppress(PoFileError, ValueError, LookupError):
+                catalogs.append((lang, read_po(io.BytesIO(data or b""))))
     for name in config.memory:
         data = read_regular(config.root / name, name)
         if data is None:
