@@ -371,3 +371,91 @@ def test_a_run_in_another_language_is_not_hyphenated(arabic_with_english_runs: P
     english = [line for line in lines if re.search(r"[a-z]{4} [a-z]{4}", line.text)]
     assert len(english) > 50
     assert layout_breaks(arabic_with_english_runs) == []
+
+
+# --- 3. pagination --------------------------------------------------------------------------
+
+MARKERS = ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India")
+SECTIONS = "".join(
+    f"## Section {marker}\n\n"
+    + (f"### Part {marker}\n\n" if n % 3 == 1 else "")
+    + ("- One.\n- Two.\n- Three.\n\n" if n % 3 == 2 else "")
+    + f"{SHORT_WORDS[: 40 + 25 * (n % 4)]}\n\n"
+    for n, marker in enumerate(MARKERS[:6])
+)
+REFERENCES = "".join(
+    f"  - title: {marker} – a long study of recovery after a stroke, of rehabilitation and of "
+    f"the repair of the brain over many months\n"
+    f"    url: https://pubmed.ncbi.nlm.nih.gov/{31537480 + n}/\n"
+    for n, marker in enumerate(MARKERS)
+)
+SHIFTS = range(0, 40, 2)
+"""Lines of text before the sections: every even position of the end matter on a page."""
+
+
+def paginated_article(shift: int) -> str:
+    opening = "<br>\n".join(["Line."] * (shift + 1))
+    return (
+        "---\ntitle: Pagination\nslug: pagination\nlang: en\ndescription: Where pages break.\n"
+        f"publisher: MedTravellers\nreferences:\n{REFERENCES}---\n\n{opening}\n\n{SECTIONS}"
+    )
+
+
+@pytest.fixture(scope="module")
+def paginated(tmp_path_factory: pytest.TempPathFactory, config: Config) -> dict[int, list[Line]]:
+    """The lines of a brochure with headings and nine references, whose end matter starts
+    lower each time: its page breaks fall between every two lines of the end matter."""
+    folder = tmp_path_factory.mktemp("pagination")
+    renderer = PdfRenderer(root=config.root)
+    lines = {}
+    for shift in SHIFTS:
+        article = parse_article(paginated_article(shift), "source/pagination.md")
+        localized = translate(article, None, "en", source_lang="en")
+        site = make_site([localized], site_url=config.site_url, source_lang="en")
+        path = folder / f"{shift}.pdf"
+        path.write_bytes(renderer.render(localized, site, gettext_translations(None)))
+        lines[shift] = text_lines(path)
+    return lines
+
+
+def page_of(lines: list[Line], text: str) -> int:
+    (page,) = {line.page for line in lines if text in line.text}
+    return page
+
+
+@pytest.mark.parametrize("shift", SHIFTS)
+def test_no_reference_is_split_across_pages(paginated: dict[int, list[Line]], shift: int) -> None:
+    lines = paginated[shift]
+    for n, marker in enumerate(MARKERS):
+        title = [line.page for line in lines if line.text.startswith(f"{n + 1}. {marker} ")]
+        url = page_of(lines, f"/{31537480 + n}/")
+        assert title == [url], f"reference {n + 1}: title on page {title}, address on {url}"
+
+
+@pytest.mark.parametrize("shift", SHIFTS)
+def test_the_disclaimer_is_never_alone_on_a_page(
+    paginated: dict[int, list[Line]], shift: int
+) -> None:
+    lines = paginated[shift]
+    page = page_of(lines, "Medical disclaimer")
+    assert any("pubmed.ncbi.nlm.nih.gov" in line.text for line in lines if line.page == page)
+
+
+@pytest.mark.parametrize("shift", SHIFTS)
+def test_a_heading_is_kept_with_the_text_after_it(
+    paginated: dict[int, list[Line]], shift: int
+) -> None:
+    lines = [
+        line
+        for line in paginated[shift]
+        if line.page >= BODY_PAGES_FROM and not FURNITURE.fullmatch(line.text)
+    ]
+    for index, line in enumerate(lines):
+        if line.text.startswith(HEADINGS) or line.text in ("References", "Medical disclaimer"):
+            after = [n for n in lines[index + 1 :] if n.page == line.page]
+            assert after and after[0].height < line.height, f"{line.text!r} ends page {line.page}"
+
+
+HEADINGS = ("Section ", "Part ")
+FURNITURE = re.compile(r"Pagination|Page \d+ of \d+")
+"""The running title and the footer of the pagination brochure."""
