@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING
 from pipeline.build.files import remove_partial_files, shown, write_atomic
 from pipeline.build.inputs import InputFiles, fingerprint
 from pipeline.build.lock import BuildLocked, build_lock
-from pipeline.build.manifest import Manifest, Record, Target
+from pipeline.build.manifest import Manifest, Record, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport, Progress
 from pipeline.errors import OutputError, PipelineError
+from pipeline.layout import IMAGE_DIR
 from pipeline.project import Config
 
 if TYPE_CHECKING:
@@ -87,14 +88,19 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
         progress(f"{config.relative(config.cache_path)}: unreadable manifest ({problem}): "
                  "rebuilding everything")  # fmt: skip
     if options.force:
-        manifest = dataclasses.replace(manifest, gates={}, complete="")
+        manifest = dataclasses.replace(manifest, slugs={}, gates={}, complete="")
         for path, record in manifest.files.items():
             target = Target.from_path(path)
             if target is None or not options.languages or target.lang in options.languages:
                 record.key = ""
     files = InputFiles(config)
     key = _unchanged_key(config, options, manifest, files)
-    if key is not None and key == manifest.complete and manifest.all_current(output):
+    if (
+        key is not None
+        and key == manifest.complete
+        and manifest.all_current(output)
+        and not _unrecorded_images(output, manifest)
+    ):
         report.skipped = manifest.targets()
         manifest.save(config.cache_path)  # records touched files' new times
         return
@@ -113,12 +119,23 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
             _run(plan, executor, output, manifest, report, progress)
         if not report.unreadable:
             _finish(config, plan, manifest, report, progress)
+        if report.ok and not options.languages:
+            planning.remove_unused_images(output, manifest, report)
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     # The key of the inputs the plan read, never of what the disk holds after the build.
     manifest.complete = plan.inputs.key(*_option_key(options)) if report.ok else ""
     manifest.save(config.cache_path)
+
+
+def _unrecorded_images(output: Path, manifest: Manifest) -> bool:
+    """An image file in ``output/`` that no build recorded (one killed after writing it)."""
+    folder = output / IMAGE_DIR
+    if not folder.is_dir():
+        return False
+    names = (name for name in os.listdir(folder) if not name.startswith("."))
+    return any(f"{IMAGE_DIR}/{name}" not in manifest.files for name in names)
 
 
 def _unchanged_key(
@@ -129,10 +146,10 @@ def _unchanged_key(
     images: dict[str, list[str]] = {}
     for path in config.articles():
         name = config.relative(path)
-        cached = manifest.slugs.get(name)
-        if cached is None or cached[0] != files.digest(path):
+        cached = cached_source(manifest.slugs.get(name), files.digest(path))
+        if cached is None:
             return None
-        slugs[name], images[name] = cached[1], cached[2:]
+        slugs[name], images[name] = cached
     if len(slugs) != len(manifest.slugs):
         return None
     inputs = fingerprint(files, config.languages(), slugs, images)
@@ -157,12 +174,15 @@ def _publish_images(plan: Plan, output: Path, manifest: Manifest, progress: Prog
         progress(f"images: {written} file(s) written")
 
 
-def _record(output: Path, manifest: Manifest, target: Target, outcome: Outcome) -> None:
+def _record(output: Path, manifest: Manifest, job: RenderJob, outcome: Outcome) -> None:
     from pipeline.build.jobs import Rendered
 
     assert isinstance(outcome, Rendered)
+    target = job.target
     info = (output / target.path).stat()
-    manifest.files[target.path] = Record(target.key, outcome.sha, outcome.size, info.st_mtime_ns)
+    manifest.files[target.path] = Record(
+        target.key, outcome.sha, outcome.size, info.st_mtime_ns, list(job.uses)
+    )
 
 
 def _run(
@@ -193,7 +213,7 @@ def _run(
             manifest.files.pop(target.path, None)
             progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
             return
-        _record(output, manifest, target, outcome)
+        _record(output, manifest, job, outcome)
         report.built.append((target, outcome.seconds))
         progress(f"[{done}/{total}] {target.path} ({outcome.seconds:.2f} s)")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build.files import MISSING, bytes_sha, read_regular, sha
-from pipeline.images import is_remote, published_prefix, resolve_src, variant_file
+from pipeline.images import is_remote, resolve_src, variant_file
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -99,6 +99,10 @@ class Inputs:
     images: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     """(article path, lang) -> hash of each image file that language shows (its variant or
     the source image), in the article's order."""
+    glossary: str = MISSING
+    """Hash of the glossary file (the ``glossary`` setting)."""
+    reviews: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(lang, domain) -> hash of its review record (:mod:`pipeline.review`)."""
 
     def edition_key(self, path: str, slug: str, lang: str) -> str:
         """Hash of what one article in one language is made from (before format and fonts)."""
@@ -111,22 +115,6 @@ class Inputs:
             self.config,
             lang,
         )
-
-    glossary: str = MISSING
-    """Hash of the glossary file (the ``glossary`` setting)."""
-    reviews: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    """(lang, domain) -> hash of its review record (:mod:`pipeline.review`)."""
-    image_sources: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Article path -> its image sources, in the order of :attr:`images`' hashes."""
-
-    def image_prefixes(self) -> set[str]:
-        """The start of the name of every published image file some edition shows."""
-        return {
-            published_prefix(src, digest)
-            for (path, _), digests in self.images.items()
-            for src, digest in zip(self.image_sources[path], digests, strict=True)
-            if digest != MISSING
-        }
 
     def key(self, *options: str) -> str:
         """One hash of every input and the given options."""
@@ -203,5 +191,4 @@ def fingerprint(
         shown,
         files.digest(config.root / config.glossary) if config.glossary else MISSING,
         reviews,
-        {path: list(srcs) for path, srcs in (images or {}).items()},
     )

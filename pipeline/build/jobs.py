@@ -46,6 +46,8 @@ class RenderJob:
     pdf_size: int | None = None
     files: tuple[tuple[str, bytes], ...] = ()
     """Output path -> bytes of the images a brochure embeds."""
+    uses: tuple[str, ...] = ()
+    """Output paths of the published images the target shows (recorded in the manifest)."""
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,19 @@ class Record:
     sha: str
     size: int
     mtime_ns: int
+    uses: list[str] = field(default_factory=list)
+    """Published images a page or brochure shows: kept while a record uses them."""
 
     @classmethod
     def of(cls, key: str, data: bytes, path: Path) -> Record:
         info = path.stat()
         return cls(key, bytes_sha(data), len(data), info.st_mtime_ns)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {k: v for k, v in vars(self).items() if k != "uses"}
+        if self.uses:
+            data["uses"] = sorted(self.uses)
+        return data
 
     def still_there(self, path: Path) -> bool:
         """Whether ``path`` still holds the bytes written: size and time first, then the hash."""
@@ -79,13 +87,28 @@ def _record(data: Any) -> Record:
         raise TypeError("key and sha must be strings")
     if not (isinstance(size, int) and isinstance(mtime, int)):
         raise TypeError("size and mtime_ns must be integers")
-    return Record(key, digest, size, mtime)
+    uses = data.get("uses", [])
+    if not (isinstance(uses, list) and all(isinstance(u, str) for u in uses)):
+        raise TypeError("uses must be a list of paths")
+    return Record(key, digest, size, mtime, list(uses))
+
+
+IMAGES_MARK = "images:"
+"""Third item of a source entry: the image sources follow (an entry without it predates
+images, and its article is read again)."""
 
 
 def _slug_entry(data: Any) -> list[str]:
     if not (isinstance(data, list) and len(data) >= 2 and all(isinstance(v, str) for v in data)):
-        raise TypeError("a source entry is not [hash, slug, image sources...]")
+        raise TypeError("a source entry is not [hash, slug, 'images:', image sources...]")
     return list(data)
+
+
+def cached_source(entry: list[str] | None, digest: str) -> tuple[str, list[str]] | None:
+    """(slug, image sources) of an article whose bytes still hash to ``digest``."""
+    if entry is None or len(entry) < 3 or entry[0] != digest or entry[2] != IMAGES_MARK:
+        return None
+    return entry[1], entry[3:]
 
 
 def _gate(data: Any) -> dict[str, Any]:
@@ -134,7 +157,7 @@ class Manifest:
         data = {
             "slugs": self.slugs,
             "gates": self.gates,
-            "files": {path: vars(record) for path, record in sorted(self.files.items())},
+            "files": {path: r.as_dict() for path, r in sorted(self.files.items())},
             "complete": self.complete,
         }
         write_atomic(cache / MANIFEST_NAME, json.dumps(data, indent=1, sort_keys=True).encode())
@@ -160,6 +183,10 @@ class Manifest:
             if not copies or not all(r.still_there(output / p) for p, r in copies):
                 return False
         return True
+
+    def images_in_use(self) -> set[str]:
+        """Every published image some recorded page or brochure shows."""
+        return {path for record in self.files.values() for path in record.uses}
 
     def images(self) -> dict[str, Record]:
         """Published image files: output path -> record (its key is the source file's hash)."""

@@ -13,12 +13,12 @@ from pipeline.build.files import MISSING, sha
 from pipeline.build.gating import cached_verdict, prune_gates
 from pipeline.build.inputs import InputFiles, Inputs, fingerprint
 from pipeline.build.jobs import RenderContext, RenderJob
-from pipeline.build.manifest import Manifest, Target
+from pipeline.build.manifest import IMAGES_MARK, Manifest, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport
 from pipeline.build.sources import Sources
 from pipeline.errors import ConfigError, PipelineError, SourceError
 from pipeline.images import image_problems
-from pipeline.layout import FORMATS, INDEX_PATH, SITEMAP_PATH, Format, target_path
+from pipeline.layout import FORMATS, IMAGE_DIR, INDEX_PATH, SITEMAP_PATH, Format, target_path
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 from pipeline.render.l10n import column_inches, paper_size
 from pipeline.render.site import Site, make_site
@@ -69,9 +69,9 @@ def _slugs(sources: Sources, manifest: Manifest) -> tuple[dict[str, str], dict[s
     owners: dict[str, str] = {UI_DOMAIN: "the ui domain"}
     for name, file in paths.items():
         digest = sources.files.digest(file)
-        known = manifest.slugs.get(name)
-        if known and known[0] == digest:
-            slug, srcs = known[1], known[2:]
+        known = cached_source(manifest.slugs.get(name), digest)
+        if known is not None:
+            slug, srcs = known
         else:
             article = sources.article(name)
             slug, srcs = article.slug, [image.src for image in article.images]
@@ -79,7 +79,7 @@ def _slugs(sources: Sources, manifest: Manifest) -> tuple[dict[str, str], dict[s
             raise SourceError(f"slug {slug!r} is already used by {owners[slug]}", name, 1)
         owners[slug] = name
         slugs[name], images[name] = slug, srcs
-        manifest.slugs[name] = [digest, slug, *srcs]
+        manifest.slugs[name] = [digest, slug, IMAGES_MARK, *srcs]
     for name in set(manifest.slugs) - set(paths):
         del manifest.slugs[name]
     return slugs, images
@@ -168,7 +168,6 @@ def make_plan(
                         plan.image_files[copy.path] = (image.digest, copy.data)
     if not options.languages:
         _remove_leftovers(output, manifest, report, wanted, frozen)
-        _remove_unused_images(output, manifest, report, inputs.image_prefixes())
     if stale["pdf"] or stale["html"]:
         site = _site(config, sources, slugs, published, manifest, report)
         plan.context = RenderContext(site, config.root, config.do_not_translate)
@@ -209,23 +208,33 @@ def _report_image_problems(sources: Sources, path: str, lang: str, report: Build
     report.warnings.extend(f"{path}:{ref.line}: {lang}: {text}" for ref, _, text in problems)
 
 
-def _remove_unused_images(
-    output: Path, manifest: Manifest, report: BuildReport, shown: set[str]
-) -> None:
-    """Image files no published edition shows any more (a full build only); ``shown`` are
-    the name prefixes of the images in use."""
+def remove_unused_images(output: Path, manifest: Manifest, report: BuildReport) -> None:
+    """Published images no recorded page or brochure shows any more, and image files no
+    build recorded (a build killed after writing them). After a full build that succeeded:
+    a page left as it was (its catalog unreadable, its render failed) keeps its images."""
+    used = manifest.images_in_use()
     for path in manifest.images():
-        if not any(path.startswith(prefix) for prefix in shown):
+        if path not in used:
             (output / path).unlink(missing_ok=True)
             report.removed.append(path)
             del manifest.files[path]
+    folder = output / IMAGE_DIR
+    if folder.is_dir():
+        for file in folder.iterdir():
+            name = f"{IMAGE_DIR}/{file.name}"
+            if file.is_file() and not file.name.startswith(".") and name not in manifest.files:
+                file.unlink()
+                report.removed.append(name)
 
 
 def _job(sources: Sources, target: Target, path: str, lang: str) -> RenderJob:
+    images = sources.images(path, lang)
     files: tuple[tuple[str, bytes], ...] = ()
     if target.fmt == "pdf":  # the brochure embeds them: sent with the job, never read back
-        files = tuple((image.path, image.data) for image in sources.images(path, lang))
-    return RenderJob(target, sources.localized(path, lang), sources.ui_mo(lang), files=files)
+        files = tuple((image.path, image.data) for image in images)
+    uses = tuple(copy.path for image in images for copy in image.renditions)
+    localized = sources.localized(path, lang)
+    return RenderJob(target, localized, sources.ui_mo(lang), files=files, uses=uses)
 
 
 def _empty_site(config: Config) -> Site:
