@@ -20,11 +20,13 @@ from xml.etree import ElementTree
 import pytest
 from helpers import SLUG, SampleLocalized, copy_project
 from helpers import run as run_pipeline
+from pypdf import PdfReader
 
 from pipeline.article import Article
 from pipeline.images import choose
 from pipeline.markdown import parse_article
 from pipeline.project import Config
+from pipeline.render.l10n import paper_size
 from pipeline.render.pdf import PdfRenderer
 from pipeline.render.site import make_site
 from pipeline.translate import gettext_translations, translate
@@ -459,3 +461,30 @@ def test_a_heading_is_kept_with_the_text_after_it(
 HEADINGS = ("Section ", "Part ")
 FURNITURE = re.compile(r"Pagination|Page \d+ of \d+")
 """The running title and the footer of the pagination brochure."""
+
+
+# --- 4. paper -------------------------------------------------------------------------------
+
+
+def page_size(pdf: Path) -> tuple[int, int]:
+    box = PdfReader(pdf).pages[0].mediabox
+    return round(float(box.width)), round(float(box.height))
+
+
+@pytest.mark.parametrize("lang", ["en-XA", "ar-XB"])
+def test_a_pseudo_locale_brochure_is_on_the_source_languages_paper(built: Path, lang: str) -> None:
+    """The project prints English on A4 (``en = "A4"``): so do its pseudo-locales, which
+    are the English text in disguise, checked before the real languages go to print."""
+    assert page_size(brochure(built, "en")) == (595, 842)
+    assert page_size(brochure(built, lang)) == page_size(brochure(built, "en"))
+
+
+@pytest.mark.parametrize("pseudo", ["en-XA", "ar-XB"])
+@pytest.mark.parametrize(
+    ("source", "overrides"), [("en", {}), ("en", {"en": "A4"}), ("es", {}), ("es-MX", {})]
+)
+def test_pseudo_locale_paper_follows_the_source_language(
+    pseudo: str, source: str, overrides: dict[str, str]
+) -> None:
+    expected = paper_size(source, overrides)
+    assert paper_size(pseudo, overrides, source_lang=source) == expected

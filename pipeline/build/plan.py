@@ -196,7 +196,7 @@ def _remove_leftovers(
 
 def _report_image_problems(sources: Sources, path: str, lang: str, report: BuildReport) -> None:
     config = sources.config
-    column = column_inches(paper_size(lang, config.paper))
+    column = column_inches(paper_size(lang, config.paper, source_lang=config.source_language))
     article = sources.article(path)
     problems = image_problems(
         article.images,

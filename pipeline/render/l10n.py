@@ -121,13 +121,19 @@ def language_name(lang: str, in_lang: str) -> str:
     return str(name) if name else lang
 
 
-def paper_size(lang: str, overrides: Mapping[str, str] | None = None) -> str:
+def paper_size(
+    lang: str, overrides: Mapping[str, str] | None = None, *, source_lang: str = FORMAT_LOCALE
+) -> str:
     """``"A4"`` or ``"letter"``: the project's override, else the likely territory's paper.
 
     CLDR's paperSize table is not in Babel, so :data:`LETTER_TERRITORIES`
     carries it. Note that English is likely read in the US, hence Letter:
     a project printing in A4 says ``en = "A4"`` in ``[tool.pipeline.paper]``.
+    A pseudo-locale is the source text in disguise, checked before the real
+    languages print: it prints on the source language's paper (``source_lang``).
     """
+    if lang in PSEUDO_LOCALES:
+        lang = source_lang
     if overrides and lang in overrides:
         return overrides[lang]
     territory = likely_locale(lang).territory

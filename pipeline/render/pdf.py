@@ -108,7 +108,7 @@ def render_print_html(
     web_url = site.absolute_url(page_path(lang, view.slug)) if site.site_url else ""
     language_name = display_name(lang)
     name = localized.article.meta.publisher  # each article's own, as its key covers
-    paper = paper_size(lang, site.paper)
+    paper = paper_size(lang, site.paper, source_lang=site.source_lang)
     inner, outer = page_margins(paper)
     publisher = Markup("<bdi>%s</bdi>") % name
     try:
