@@ -29,13 +29,15 @@ import io
 import math
 import posixpath
 import re
+import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from pipeline.article import ImageRef
-from pipeline.errors import SourceError
+from pipeline.errors import PipelineError, SourceError
 from pipeline.layout import IMAGE_DIR
 
 MAX_BYTES = 20_000_000
@@ -136,8 +138,12 @@ def is_remote(src: str) -> bool:
 
 
 def resolve_src(src: str, article_dir: str) -> str:
-    """The project-relative path an article's ``src`` names, or "" when it leaves the project."""
-    path = src.split("#", 1)[0].split("?", 1)[0]
+    """The project-relative path an article's ``src`` names, or "" when it leaves the project.
+
+    markdown-it percent-encodes a destination (``genou-é.png`` is ``genou-%C3%A9.png``):
+    the file is the decoded name.
+    """
+    path = unquote(src.split("#", 1)[0].split("?", 1)[0])
     if not path or path.startswith("/") or "\\" in path:
         return ""
     joined = posixpath.normpath(posixpath.join(article_dir, path))
@@ -154,8 +160,9 @@ def published_prefix(src: str, digest: str) -> str:
     """What every published copy of an image file starts with: ``images/<name>.<hash>.``,
     named after the image the article names (a variant with the same bytes is the same file).
     """
-    name = posixpath.basename(src.split("#", 1)[0].split("?", 1)[0])
-    stem = name.rpartition(".")[0] or name
+    name = posixpath.basename(unquote(src.split("#", 1)[0].split("?", 1)[0]))
+    stem = unicodedata.normalize("NFKD", name.rpartition(".")[0] or name)
+    stem = "".join(c for c in stem if not unicodedata.combining(c))
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "image"
     return f"{IMAGE_DIR}/{stem}.{digest[:10]}."
 
@@ -182,31 +189,52 @@ def _svg_size(root: ElementTree.Element) -> tuple[int, int]:
 
 
 def check_svg(data: bytes) -> tuple[int, int]:
-    """Size of a safe SVG; ``ValueError`` saying what makes it unsafe or unreadable."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ValueError("an SVG with a DOCTYPE or entities is not published")
+    """Size of a safe SVG; ``ValueError`` saying what makes it unsafe or unreadable.
+
+    Strict by design: UTF-8 only, no DOCTYPE, no processing instruction
+    (``<?xml-stylesheet?>``), no script or foreign content, no link or ``url()`` outside the
+    file, no CSS ``@import`` and no CSS escape (``u\\72l(`` spells ``url(``).
+    """
     try:
-        root = ElementTree.fromstring(data)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("an SVG must be UTF-8 text") from None
+    if "<!doctype" in text.lower() or "<!entity" in text.lower():
+        raise ValueError("an SVG with a DOCTYPE or entities is not published")
+    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(insert_pis=True))
+    try:
+        parser.feed(data)
+        root = parser.close()
     except ElementTree.ParseError as exc:
         raise ValueError(f"not a readable SVG ({exc})") from None
     if root.tag != f"{_SVG_NS}svg":
         raise ValueError("not an SVG image (its root element is not <svg>)")
+    if re.search(r"<\?(?!xml\s)", text.split("?>", 1)[-1] if text.startswith("<?xml") else text):
+        raise ValueError("an SVG with a processing instruction is not published")
     for element in root.iter():
+        if not isinstance(element.tag, str):  # a processing instruction the parser kept
+            raise ValueError("an SVG with a processing instruction is not published")
         tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
         if tag in ("script", "foreignObject", "iframe", "embed", "object"):
             raise ValueError(f"an SVG with <{tag}> is not published (it could run or load)")
         style = (element.text or "") if tag == "style" else ""
-        if _URL.search(style) or "@import" in style:
+        if _loads(style):
             raise ValueError("an SVG whose style loads another file is not published")
         for name, value in element.attrib.items():
             local = name.rpartition("}")[2]
             if local.lower().startswith("on"):
                 raise ValueError(f"an SVG with an {local} attribute is not published")
-            if name in ("href", _XLINK_HREF) and not value.strip().startswith("#"):
+            if local == "href" and not value.strip().startswith("#"):
                 raise ValueError(f"an SVG that links to {value[:40]!r} is not published")
-            if _URL.search(value):
+            if _loads(value):
                 raise ValueError("an SVG whose style loads another file is not published")
     return _svg_size(root)
+
+
+def _loads(css: str) -> bool:
+    """CSS that could fetch something: ``url()`` not within the file, ``@import``, or an
+    escape (which can spell either)."""
+    return bool(_URL.search(css)) or "@import" in css.lower() or "\\" in css
 
 
 def _raster(data: bytes) -> tuple[str, int, int]:
@@ -225,7 +253,10 @@ def _raster(data: bytes) -> tuple[str, int, int]:
                     raise ValueError(
                         f"{width} x {height} pixels is more than the {MAX_PIXELS:,} allowed"
                     )
-                image.verify()
+                if _rotated(image):  # a phone's portrait photo: stored on its side
+                    width, height = height, width
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()  # every pixel decoded: a truncated file is refused here
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ValueError(f"too many pixels ({exc})") from None
         except (OSError, SyntaxError) as exc:
@@ -234,16 +265,30 @@ def _raster(data: bytes) -> tuple[str, int, int]:
 
 
 def _smaller(data: bytes, width: int) -> bytes:
-    """The image scaled to ``width`` pixels wide, same format, no metadata."""
-    from PIL import Image
+    """The image scaled to ``width`` pixels wide, same format, turned upright as its EXIF
+    orientation says, with its colour profile."""
+    from PIL import Image, ImageOps
 
-    with Image.open(io.BytesIO(data)) as image:
+    with Image.open(io.BytesIO(data)) as original:
+        kind = original.format
+        profile = original.info.get("icc_profile")
+        image = ImageOps.exif_transpose(original)
         height = max(1, round(image.height * width / image.width))
         resized = image.resize((width, height), Image.Resampling.LANCZOS)
         out = io.BytesIO()
-        options = {"quality": 85} if image.format == "JPEG" else {}
-        resized.save(out, format=image.format, **options)
+        options: dict[str, object] = {"quality": 85} if kind == "JPEG" else {}
+        if profile:
+            options["icc_profile"] = profile
+        resized.save(out, format=kind, **options)
         return out.getvalue()
+
+
+def _rotated(image: object) -> bool:
+    """Whether EXIF says the stored pixels are turned a quarter (orientations 5 to 8)."""
+    getexif = getattr(image, "getexif", None)
+    if getexif is None:
+        return False
+    return bool(getexif().get(0x0112, 1) in (5, 6, 7, 8))
 
 
 def publish(src: str, file: str, data: bytes) -> PublishedImage:
@@ -301,7 +346,11 @@ def choose(
         raise refuse("the path leaves the project (use a path relative to the article)")
     candidates = [variant_file(file, lang), file]
     for candidate in candidates:
-        data = read(candidate)
+        try:
+            data = read(candidate)
+        except PipelineError as exc:  # a link, a FIFO, a folder where the image should be
+            which = f"{ref.src!r}" if candidate == file else f"{ref.src!r} ({candidate})"
+            raise SourceError(f"image {which}: {exc.message}", article_path, ref.line) from None
         if data is None:
             continue
         try:

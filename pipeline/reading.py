@@ -28,3 +28,12 @@ def read_regular(path: Path, name: str) -> bytes | None:
         raise PipelineError("not a regular file; only regular files are read", name)
     with os.fdopen(descriptor, "rb") as stream:
         return stream.read()
+
+
+def check_inside(root: Path, name: str) -> None:
+    """Refuse a project-relative ``name`` that a symbolic link (of the file or of a folder on
+    its way) leads outside ``root``: an article's image must be a file of the project."""
+    real = os.path.realpath(root / name)
+    top = os.path.realpath(root)
+    if os.path.commonpath([real, top]) != top:
+        raise PipelineError("a symbolic link leads outside the project", name)

@@ -51,7 +51,7 @@ from pipeline.pofile import (
     write_if_changed,
 )
 from pipeline.project import UI_DOMAIN, Config, language_tag, to_bcp47
-from pipeline.reading import read_regular
+from pipeline.reading import check_inside, read_regular
 from pipeline.review import ReviewRecord, reviewed, sign
 from pipeline.review import dump as dump_review
 from pipeline.review import load as load_review
@@ -480,6 +480,7 @@ def image_findings(config: Config, article: Article, lang: str) -> list[Finding]
     from pipeline.render.l10n import column_inches, paper_size
 
     def read(name: str) -> bytes | None:
+        check_inside(config.root, name)
         return read_regular(config.root / name, name)
 
     def finding(severity: Severity, check: str, src: str, line: int, text: str) -> Finding:

@@ -157,6 +157,26 @@ def test_a_clean_svg_is_published_with_its_size() -> None:
         (b"<svg width='9' height='9'/>", "not an SVG image"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "width and height"),
         (b'<svg xmlns="http://www.w3.org/2000/svg" width="9"', "not a readable SVG"),
+        (
+            b'<?xml version="1.0"?><?xml-stylesheet href="http://host/x.css"?>'
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>',
+            "processing instruction",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+            b'<style>@IMPORT "http://host/x.css"</style></svg>',
+            "loads another file",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+            b'<rect style="fill:u\\72l(http://host/y.svg#a)"/></svg>',
+            "loads another file",
+        ),
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY a "x">]>'
+            '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'.encode("utf-16"),
+            "UTF-8",
+        ),
     ],
     ids=[
         "script",
@@ -169,6 +189,10 @@ def test_a_clean_svg_is_published_with_its_size() -> None:
         "no namespace",
         "no size",
         "truncated",
+        "stylesheet instruction",
+        "css import in capitals",
+        "css escape",
+        "utf-16 with entities",
     ],
 )
 def test_unsafe_or_broken_svg_is_refused(svg: bytes, reason: str) -> None:

@@ -19,6 +19,7 @@ from pipeline.glossary import load as load_glossary
 from pipeline.images import PublishedImage, choose, publish
 from pipeline.pofile import read_catalog
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
+from pipeline.reading import check_inside
 from pipeline.review import ReviewRecord
 from pipeline.review import load as load_review
 from pipeline.translate import LocalizedArticle, compile_mo, pseudo_localize, translate
@@ -86,9 +87,13 @@ class Sources:
         """The image files ``lang`` shows in the article at ``path``, checked (Pillow)."""
         if (path, lang) not in self._images:
             root = self.config.root
+
+            def read(name: str) -> bytes | None:
+                check_inside(root, name)
+                return self.files.read(root / name)
+
             self._images[(path, lang)] = tuple(
-                choose(ref, path, lang, lambda name: self.files.read(root / name), self._publish)
-                for ref in self.article(path).images
+                choose(ref, path, lang, read, self._publish) for ref in self.article(path).images
             )
         return self._images[(path, lang)]
 
