@@ -420,8 +420,17 @@ def po_bytes(
     """
     if header is None:
         header = [(k, v.rstrip("\n")) for k, v in catalog.mime_headers if k != "Generated-By"]
+    header = [(k, _utf8(v) if k.lower() == "content-type" else v) for k, v in header]
     text = "".join(generate_po(catalog, header, format_flags=format_flags))
     return gnu_layout(text.encode("utf-8"), name)
+
+
+def _utf8(content_type: str) -> str:
+    """The header's Content-Type saying UTF-8: a catalog is always written in UTF-8 (a
+    Latin-1 or Windows-1252 file read as such is converted, and says so)."""
+    if "charset=" not in content_type.lower():
+        return content_type
+    return re.sub(r"(?i)charset=[^;\s]*", "charset=UTF-8", content_type)
 
 
 def without_dates(data: bytes) -> bytes:

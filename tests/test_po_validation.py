@@ -294,3 +294,20 @@ def test_a_hostile_title_keeps_the_language_unpublished(
     assert not (project / "output" / "fr" / f"{SLUG}.html").exists()
     assert not (project / "output" / "fr" / f"{SLUG}.pdf").exists()
     assert check in result.stdout + result.stderr
+
+
+def test_update_writes_a_cp1252_catalog_back_as_utf8_and_says_so(project: Path) -> None:
+    po = project / FR_PO
+    po.write_text(po.read_text("utf-8").replace("\u202f", "\u00a0"), "utf-8")
+    before = read_catalog(po.read_bytes(), FR_PO, locale="fr")
+    converted = subprocess.run(
+        ["msgconv", "--to-code=CP1252", str(po)], capture_output=True, check=True
+    ).stdout
+    po.write_bytes(converted)
+    result = run(project, "update", "--lang", "fr")
+    assert result.returncode == 0, result.stderr
+    text = po.read_text("utf-8")  # UTF-8 now, and the header says so
+    assert '"Content-Type: text/plain; charset=UTF-8\\n"' in text
+    after = read_catalog(po.read_bytes(), FR_PO, locale="fr")
+    assert [(m.id, m.string) for m in after if m.id] == [(m.id, m.string) for m in before if m.id]
+    assert run(project, "check", "--lang", "fr").returncode == 0
