@@ -28,7 +28,7 @@ from pipeline.article import (
     Unit,
 )
 from pipeline.errors import SourceError
-from pipeline.inline import allowed_tag, balanced
+from pipeline.inline import allowed_tag, balanced, inline_tokens
 
 _CRITICAL = re.compile(r"^<!--\s*critical\s*-->\s*$", re.IGNORECASE)
 _CONTEXT = re.compile(r"^<!--\s*msgctxt:\s*(.+?)\s*-->\s*$", re.IGNORECASE)
@@ -487,4 +487,22 @@ def parse_article(text: str, path: str) -> Article:
         )
     )
     images = _image_refs(tokens, path, first_line)
-    return Article(path=path, meta=meta, blocks=blocks, links=links, images=images)
+    article = Article(path=path, meta=meta, blocks=blocks, links=links, images=images)
+    _check_no_image_outside_body(article)
+    return article
+
+
+def _check_no_image_outside_body(article: Article) -> None:
+    """An image in the title, the description, a reference title or a caption would skip
+    every check images get (and a title is not the place for one): refused at its line."""
+    captions = [b.unit for b in article.walk() if b.kind == "caption" and b.unit is not None]
+    meta = article.meta
+    units = [meta.title_unit, meta.description_unit, *(r.unit for r in meta.references)]
+    for unit in [u for u in units if u is not None] + captions:
+        if any(t.type == "image" for t in inline_tokens(unit.msgid, article.links)):
+            raise SourceError(
+                f"an image in the {unit.comment.split(' (')[0]} is not published; images go "
+                "in the body, alone in their paragraph or within its text",
+                article.path,
+                unit.line,
+            )

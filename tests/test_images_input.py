@@ -90,3 +90,32 @@ def test_a_linked_folder_cannot_bring_a_file_from_outside(tmp_path: Path) -> Non
         "a symbolic link leads outside the project"
     ), result.stderr
     assert not list((root / "output").rglob("secret*"))
+
+
+@pytest.mark.parametrize(
+    ("front", "body", "line", "where"),
+    [
+        ("title: Test ![t](https://evil.example/t.png)", "Text.\n", 2, "title"),
+        ("description: See ![d](images/d.png)", "Text.\n", 5, "description"),
+        (
+            "title: T",
+            '![A knee](k.png "See ![t](https://evil.example/t.png)")\n',
+            10,
+            "image caption",
+        ),
+    ],
+)
+def test_an_image_outside_the_body_is_refused(front: str, body: str, line: int, where: str) -> None:
+    from pipeline.markdown import parse_article
+
+    fields = {"title": "T", "slug": "t", "lang": "en", "description": "D.", "publisher": "P"}
+    key = front.split(":", 1)[0]
+    head = "".join(
+        f"{front}\n" if name == key else f"{name}: {value}\n" for name, value in fields.items()
+    )
+    text = f"---\n{head}references: []\n---\n\n{body}"
+    with pytest.raises(SourceError) as error:
+        parse_article(text, "source/t.md")
+    assert str(error.value).startswith(
+        f"source/t.md:{line}: an image in the {where} is not published"
+    )
