@@ -117,7 +117,8 @@ def check_with_msgfmt(data: bytes, name: str) -> None:
     """
     try:
         command = ["msgfmt", "--check-header", "--check-domain", "-o", os.devnull, "-"]
-        result = subprocess.run(command, input=data, capture_output=True)
+        english = {**os.environ, "LC_ALL": "C", "LANGUAGE": ""}  # its messages are parsed
+        result = subprocess.run(command, input=data, capture_output=True, env=english)
     except FileNotFoundError:
         raise CatalogError("GNU gettext's msgfmt is needed to read catalogs", name) from None
     if result.returncode == 0:
