@@ -448,14 +448,22 @@ def _image_refs(tokens: Sequence[Token], path: str, first_line: int) -> tuple[Im
         if token.type != "inline" or not token.children:
             continue
         marks = set().union(*(m for _, m in marked))
-        line = (token.map[0] if token.map else 0) + first_line
+        start = (token.map[0] if token.map else 0) + first_line
+        line = start
         visible = [c for c in token.children if not (c.type == "text" and not c.content.strip())]
         alone = len(visible) == 1 and not paragraph_hidden
+        # Where each image starts in the block's text: line breaks inside a code span or an
+        # alt text are not line-break tokens. (Counting breaks is the fallback.)
+        openings = [m.start() for m in re.finditer(r"(?<!\\)!\[", token.content)]
+        images = [c for c in token.children if c.type == "image"]
+        exact = len(openings) == len(images)
         for child in token.children:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             if child.type != "image":
                 continue
+            if exact:
+                line = start + token.content.count("\n", 0, openings[images.index(child)])
             src = str(child.attrs.get("src", ""))
             if not _alt_text(child).strip() and "decorative" not in marks:
                 raise SourceError(

@@ -119,3 +119,22 @@ def test_an_image_outside_the_body_is_refused(front: str, body: str, line: int, 
     assert str(error.value).startswith(
         f"source/t.md:{line}: an image in the {where} is not published"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ("Intro `a\nb` text\nmore ![](x.png)\n", 12),  # a code span across lines
+        ("Intro ![first\nalt](a.png) and\n\n![](b.png)\n", 13),  # an alt text across lines
+        ("Line one\nline two ![](x.png)\n", 11),
+    ],
+)
+def test_an_image_is_named_at_its_own_line(body: str, line: int) -> None:
+    from pipeline.markdown import parse_article
+
+    head = (
+        "---\ntitle: T\nslug: t\nlang: en\ndescription: D.\npublisher: P\nreferences: []\n---\n\n"
+    )
+    with pytest.raises(SourceError) as error:
+        parse_article(head + body, "source/t.md")
+    assert str(error.value).startswith(f"source/t.md:{line}: image ")
