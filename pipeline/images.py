@@ -46,6 +46,8 @@ MAX_PIXELS = 40_000_000
 """Larger images are refused before they are decoded (a "pixel bomb" expands to gigabytes)."""
 SRCSET_WIDTHS = (480, 960)
 """Smaller copies made for ``srcset`` when the image is wider."""
+FIGURE_MAX_HEIGHT_IN = 120 / 25.4
+"""A figure's height limit in a brochure (``print.css``: ``max-height: 120mm``)."""
 PRINT_DPI = 150
 """Below this resolution at its printed size, an image is reported as too coarse to print."""
 RASTER_FORMATS = {
@@ -126,10 +128,13 @@ class PublishedImage:
         )
 
     def print_dpi(self, column_inches: float) -> float | None:
-        """Resolution when printed across a column ``column_inches`` wide; None for SVG."""
+        """Resolution when printed as a figure: across a column ``column_inches`` wide, or
+        narrower when the figure's height limit (:data:`FIGURE_MAX_HEIGHT_IN`) binds first;
+        None for SVG."""
         if self.media_type == SVG_TYPE:
             return None
-        return self.width / column_inches
+        printed = min(column_inches, FIGURE_MAX_HEIGHT_IN * self.width / self.height)
+        return self.width / printed
 
 
 def is_remote(src: str) -> bool:

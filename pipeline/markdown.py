@@ -431,7 +431,7 @@ def _image_refs(tokens: Sequence[Token], path: str, first_line: int) -> tuple[Im
     found: dict[str, ImageRef] = {}
     pending: set[str] = set()
     marked: list[tuple[int, set[str]]] = []  # (level of the block, its marks)
-    paragraph_hidden = False  # a tight list item's paragraph: its image is not a figure
+    figure_block = False  # a paragraph shown as such (not a heading, a cell, a tight item's)
     for token in tokens:
         if token.type == "html_block" and (mark := _IMAGE_MARK.match(token.content.strip())):
             pending.add(mark.group(1).lower())
@@ -439,7 +439,7 @@ def _image_refs(tokens: Sequence[Token], path: str, first_line: int) -> tuple[Im
         if token.nesting == 1:
             marked.append((token.level, pending))
             pending = set()
-            paragraph_hidden = token.type == "paragraph_open" and token.hidden
+            figure_block = token.type == "paragraph_open" and not token.hidden
         elif token.nesting == -1:
             if marked and marked[-1][0] == token.level:
                 marked.pop()
@@ -451,7 +451,7 @@ def _image_refs(tokens: Sequence[Token], path: str, first_line: int) -> tuple[Im
         start = (token.map[0] if token.map else 0) + first_line
         line = start
         visible = [c for c in token.children if not (c.type == "text" and not c.content.strip())]
-        alone = len(visible) == 1 and not paragraph_hidden
+        alone = len(visible) == 1 and figure_block
         # Where each image starts in the block's text: line breaks inside a code span or an
         # alt text are not line-break tokens. (Counting breaks is the fallback.)
         openings = [m.start() for m in re.finditer(r"(?<!\\)!\[", token.content)]

@@ -469,7 +469,16 @@ def check(config: Config, languages: list[str] | None = None) -> list[Finding]:
             )
         for article in articles.values():
             findings.extend(image_findings(config, article, lang))
-    return findings
+    # A file refused for every language is said once, not once per language.
+    seen: set[tuple[str, int, str]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.path, finding.line, finding.message)
+        if finding.check == "image" and key in seen:
+            continue
+        seen.add(key)
+        unique.append(finding)
+    return unique
 
 
 def image_findings(config: Config, article: Article, lang: str) -> list[Finding]:

@@ -105,6 +105,8 @@ def test_wide_raster_images_get_smaller_copies_for_srcset() -> None:
 def test_print_resolution_is_pixels_over_the_printed_width() -> None:
     image = publish("a.png", "source/a.png", png(600, 400))
     assert image.print_dpi(6.0) == pytest.approx(100.0)
+    tall = publish("t.png", "source/t.png", png(1000, 2000))  # held to 120 mm high: 60 mm wide
+    assert tall.print_dpi(6.0) == pytest.approx(1000 / (120 / 25.4 / 2))
     assert publish("d.svg", "source/d.svg", SVG).print_dpi(6.0) is None
 
 
