@@ -7,6 +7,7 @@ is) and ``pdftohtml -xml`` (size and colour of each run of text, in thirds of a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import statistics
@@ -23,6 +24,8 @@ from helpers import run as run_pipeline
 from pypdf import PdfReader
 
 from pipeline.article import Article
+from pipeline.build import site_url_warning
+from pipeline.domains import reserved_domain
 from pipeline.images import choose
 from pipeline.markdown import parse_article
 from pipeline.project import Config
@@ -153,12 +156,20 @@ HALF_STEP = 1 / 6
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project with its real catalogs, built with the pseudo-locales: its output folder."""
+def build_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The project with its real catalogs, built with the pseudo-locales: (root, the build)."""
     root = copy_project(tmp_path_factory.mktemp("layout") / "project", min_translated=0)
     done = run_pipeline(root, "build", "--pseudo")
     assert done.returncode == 0, done.stderr
-    return root / "output"
+    return root, done
+
+
+@pytest.fixture(scope="module")
+def built(build_run: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
+    """The output folder of that build."""
+    return build_run[0] / "output"
 
 
 def brochure(output: Path, lang: str) -> Path:
@@ -488,3 +499,57 @@ def test_pseudo_locale_paper_follows_the_source_language(
 ) -> None:
     expected = paper_size(source, overrides)
     assert paper_size(pseudo, overrides, source_lang=source) == expected
+
+
+# --- 5. the address printed on every brochure -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "reserved"),
+    [
+        ("https://medtravellers.example/", "example"),
+        ("https://EXAMPLE.com/brochures/", "example.com"),
+        ("http://www.example.org./", "example.org"),
+        ("https://example.net", "example.net"),
+        ("https://clinic.test:8443/", "test"),
+        ("https://site.invalid/", "invalid"),
+        ("http://localhost:8000/", "localhost"),
+        ("http://preview.localhost/", "localhost"),
+        ("https://medtravellers.com/", None),
+        ("https://example.co/", None),
+        ("https://example.com.au/", None),
+        ("https://notexample.com/", None),
+        ("https://examples.org/", None),
+        ("https://test.medtravellers.com/", None),
+        ("", None),
+    ],
+)
+def test_reserved_example_domains_are_recognised(url: str, reserved: str | None) -> None:
+    assert reserved_domain(url) == reserved
+
+
+def reserved_warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("pipeline: warning: ")
+            and "NOT A REAL ADDRESS" in line]  # fmt: skip
+
+
+def test_build_warns_once_that_the_printed_address_is_not_real(
+    build_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, first = build_run
+    line = next(
+        n
+        for n, row in enumerate((root / "pyproject.toml").read_text("utf-8").splitlines(), 1)
+        if row.startswith("site_url")
+    )
+    (warning,) = reserved_warnings(first.stderr)
+    assert warning.startswith(f"pipeline: warning: pyproject.toml:{line}: NOT A REAL ADDRESS: ")
+    assert "https://medtravellers.example/" in warning and "brochure" in warning
+    again = run_pipeline(root, "build", "--pseudo")  # the brochures are current: said again
+    assert len(reserved_warnings(again.stderr)) == 1
+
+
+def test_a_real_address_or_none_is_not_warned_about(config: Config) -> None:
+    assert site_url_warning(config) is not None  # the sample project's, for contrast
+    for url in ("https://medtravellers.com/", ""):
+        assert site_url_warning(dataclasses.replace(config, site_url=url)) is None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -33,6 +34,7 @@ from pipeline.build.inputs import InputFiles, fingerprint
 from pipeline.build.lock import BuildLocked, build_lock
 from pipeline.build.manifest import Manifest, Record, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport, Progress
+from pipeline.domains import reserved_domain
 from pipeline.errors import OutputError, PipelineError
 from pipeline.layout import IMAGE_DIR
 from pipeline.project import Config
@@ -70,8 +72,35 @@ def build(
     report = BuildReport()
     with build_lock(config.cache_path / LOCK_NAME, wait=options.wait, say=progress):
         _build(config, options, report, progress)
+    warning = site_url_warning(config)
+    if warning:
+        report.warnings.append(warning)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def site_url_warning(config: Config) -> str | None:
+    """Said once per build while ``site_url`` is an address reserved for examples: every
+    brochure prints it, with its QR code, as the place to read it online."""
+    name = reserved_domain(config.site_url)
+    if name is None:
+        return None
+    where = "pyproject.toml"
+    try:
+        text = (config.root / where).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    line = next(
+        (n for n, row in enumerate(text.splitlines(), 1) if re.match(r"\s*site_url\s*=", row)),
+        None,
+    )
+    domain = name if "." in name else f".{name}"
+    return (
+        f"{where}{f':{line}' if line else ''}: NOT A REAL ADDRESS: site_url {config.site_url} "
+        f"is in {domain}, a domain reserved for examples and tests (RFC 2606) that leads "
+        "nowhere, yet every brochure prints it and its QR code for readers to open: set "
+        "[tool.pipeline] site_url to the site's public address before printing"
+    )
 
 
 def _build(config: Config, options: BuildOptions, report: BuildReport, progress: Progress) -> None:
