@@ -40,8 +40,8 @@ def material_from(articles: list[Path]) -> Material:
     for path in articles:
         for block in _body(path.read_text(encoding="utf-8")).split("\n\n"):
             block = block.strip()
-            if not block or block.startswith(("<!--", "|")):
-                continue
+            if not block or block.startswith(("<!--", "|", "![")):
+                continue  # comments, tables, images: their files are not in the corpus
             if block.startswith("#"):
                 headings.append(block.lstrip("#").strip())
                 continue
