@@ -32,8 +32,9 @@ _WORD = re.compile(r"\w{4,}")
 """Words that select candidates for a close match (short words are in every sentence)."""
 CANDIDATES = 40
 """Close-match candidates scored per entry, those sharing the most words."""
-COMMON = 400
-"""A word in more entries than this selects nothing: it is in too many to tell them apart."""
+RAREST = 4
+"""Candidates come from the entries sharing the text's rarest words (common words are in
+thousands of entries and tell none apart)."""
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -69,8 +70,15 @@ class Memory:
             return Match(self.exact[(msgid, context)], msgid, exact=True)
         if msgid in self.by_text:
             return Match(self.by_text[msgid], msgid, exact=False)
-        postings = [self._words.get(word, []) for word in set(_WORD.findall(msgid.lower()))]
-        shared = Counter(text for texts in postings if len(texts) <= COMMON for text in texts)
+        postings = sorted(
+            (
+                self._words[word]
+                for word in set(_WORD.findall(msgid.lower()))
+                if word in self._words
+            ),
+            key=len,
+        )[:RAREST]
+        shared = Counter(text for texts in postings for text in texts)
         best: Match | None = None
         best_score = FUZZY_THRESHOLD
         words = msgid.split()
