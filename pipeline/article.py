@@ -128,6 +128,9 @@ class FrontMatter:
     references: tuple[Reference, ...]
     title_unit: Unit
     description_unit: Unit | None
+    key_points: tuple[Unit, ...] = ()
+    """``key_points:``, the few things a reader should take away, shown before the article:
+    one unit per point."""
 
 
 @dataclass(frozen=True)
@@ -149,10 +152,11 @@ class Article:
             yield from block.walk()
 
     def units(self) -> Iterator[Unit]:
-        """Every unit in reading order: title, description, body, references."""
+        """Every unit in reading order: title, description, key points, body, references."""
         yield self.meta.title_unit
         if self.meta.description_unit is not None:
             yield self.meta.description_unit
+        yield from self.meta.key_points
         for block in self.walk():
             if block.unit is not None:
                 yield block.unit

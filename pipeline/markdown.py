@@ -143,7 +143,25 @@ def parse_front_matter(yaml_text: str, path: str) -> FrontMatter:
         description_unit=(
             Unit(description, "description", path, description_line) if description else None
         ),
+        key_points=_key_points(fields.get("key_points"), path),
     )
+
+
+def _key_points(node: yaml.Node | None, path: str) -> tuple[Unit, ...]:
+    """``key_points:``, a list of short texts, each a unit."""
+    if node is None:
+        return ()
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise SourceError(
+            "'key_points' must be a list of short texts", path, node.start_mark.line + 2
+        )
+    points = []
+    for item in node.value:
+        line = item.start_mark.line + 2
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            raise SourceError("a key point must be non-empty text", path, line)
+        points.append(Unit(str(item.value).strip(), "key point", path, line))
+    return tuple(points)
 
 
 # --- body -----------------------------------------------------------------------------------
@@ -501,11 +519,17 @@ def parse_article(text: str, path: str) -> Article:
 
 
 def _check_no_image_outside_body(article: Article) -> None:
-    """An image in the title, the description, a reference title or a caption would skip
-    every check images get (and a title is not the place for one): refused at its line."""
+    """An image in the title, the description, a key point, a reference title or a caption
+    would skip every check images get (and a title is not the place for one): refused at
+    its line."""
     captions = [b.unit for b in article.walk() if b.kind == "caption" and b.unit is not None]
     meta = article.meta
-    units = [meta.title_unit, meta.description_unit, *(r.unit for r in meta.references)]
+    units = [
+        meta.title_unit,
+        meta.description_unit,
+        *meta.key_points,
+        *(r.unit for r in meta.references),
+    ]
     for unit in [u for u in units if u is not None] + captions:
         if any(t.type == "image" for t in inline_tokens(unit.msgid, article.links)):
             raise SourceError(

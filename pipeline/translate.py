@@ -96,6 +96,10 @@ class LocalizedArticle:
         return self.texts[unit.key] if unit is not None else None
 
     @property
+    def key_points(self) -> tuple[Text, ...]:
+        return tuple(self.texts[unit.key] for unit in self.article.meta.key_points)
+
+    @property
     def fallback_count(self) -> int:
         return sum(1 for text in self.texts.values() if text.fallback)
 
