@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +21,7 @@ from babel.messages.catalog import Catalog, Message
 
 from pipeline.catalog import is_translated, message_key
 from pipeline.errors import CatalogError
+from pipeline.translate import Credits
 
 Key = tuple[str, str | None]
 FORMAT = 1
@@ -115,3 +118,18 @@ def load(data: bytes, name: str) -> ReviewRecord:
         raise CatalogError(f"not a review record: {exc.msg}", name, exc.lineno) from None
     except (UnicodeDecodeError, KeyError, ValueError) as exc:
         raise CatalogError(f"not a review record: {exc}", name) from None
+
+
+def edition_credits(catalog: Catalog, record: ReviewRecord | None) -> Credits:
+    """The translator (the catalog's ``Last-Translator``, without the address) and, when
+    every translated entry is signed off as it stands, the reviser and the last day."""
+    translator = re.sub(r"\s*<[^>]*>\s*$", "", str(catalog.last_translator or "")).strip()
+    if translator.upper().startswith("FULL NAME"):
+        translator = ""
+    signed = reviewed(record, catalog)
+    translated = [m for m in catalog if m.id and is_translated(m)]
+    if not translated or len(signed) < len({message_key(m) for m in translated}):
+        return Credits(translator)
+    reviewer = Counter(s.reviewer for s in signed.values()).most_common(1)[0][0]
+    day = max(date.fromisoformat(s.date) for s in signed.values())
+    return Credits(translator, reviewer, day)

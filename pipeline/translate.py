@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -49,12 +50,23 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Credits:
+    """Who made a language's edition: its translator, and its reviser when every
+    translated entry has a reviewer's sign-off as it stands."""
+
+    translator: str = ""
+    reviewer: str = ""
+    reviewed_on: date | None = None
+
+
+@dataclass(frozen=True)
 class LocalizedArticle:
     article: Article
     lang: str
     direction: str
     source_lang: str
     texts: Mapping[Key, Text]
+    credits: Credits = field(default_factory=Credits)
     images: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Image source as the article writes it -> ``<img>`` attributes of the published file
     this language shows (``src``, size, ``srcset``, loading), as seen from its page."""
@@ -178,7 +190,7 @@ def localize(
                 source_lang,
                 lang != source_lang,
             )
-    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts, attrs)
+    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts, images=attrs)
 
 
 def translate(
@@ -218,7 +230,7 @@ def pseudo_localize(
         ]
         html = render_tokens(tokens, attrs)
         texts[unit.key] = Text(html, tokens_plain_text(tokens), lang, False)
-    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts, attrs)
+    return LocalizedArticle(article, lang, text_direction(lang), source_lang, texts, images=attrs)
 
 
 def compile_mo(catalog: Catalog | None) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import polib
@@ -142,3 +143,20 @@ def test_a_broken_review_record_is_named(project: Path) -> None:
     assert stats_run.returncode == 2 and stats_run.stderr.startswith(
         f"pipeline: error: {FR_RECORD}"
     )
+
+
+def test_the_page_and_brochure_name_the_translator_and_the_reviser(project: Path) -> None:
+    run(project, "review", "fr", "--reviewer", "Dr Amélie Roux", "--date", "2026-11-30")
+    assert run(project, "build", "--lang", "fr").returncode == 0
+    page = (project / "output" / "fr" / f"{SLUG}.html").read_text("utf-8")
+    assert "<p>Traduit par <bdi>Claire Morel</bdi>.</p>" in page
+    assert "<p>Relu par <bdi>Dr Amélie Roux</bdi> le 30 novembre 2026.</p>" in page
+    pdf = subprocess.run(
+        ["pdftotext", str(project / "output" / "fr" / f"{SLUG}.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "Relu par Dr Amélie Roux le 30 novembre 2026." in " ".join(pdf.split())
+    edit_first_translation(project, FR_PO)  # no longer wholly revised: no reviser is named
+    assert run(project, "build", "--lang", "fr").returncode == 0
+    page = (project / "output" / "fr" / f"{SLUG}.html").read_text("utf-8")
+    assert "Relu par" not in page and "Traduit par <bdi>Claire Morel</bdi>" in page

@@ -110,6 +110,7 @@ class Inputs:
             self.sources[path],
             self.catalogs.get((lang, slug), MISSING),
             self.catalogs.get((lang, UI_DOMAIN), MISSING),
+            self.reviews.get((lang, slug), MISSING),  # the edition names its reviser
             *self.images.get((path, lang), ()),
             self.code,
             self.config,

@@ -6,6 +6,7 @@ read and hashed, so what is rendered is what the manifest's keys describe.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from babel.messages.catalog import Catalog
@@ -20,7 +21,7 @@ from pipeline.images import PublishedImage, choose, publish
 from pipeline.pofile import read_catalog
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 from pipeline.reading import check_inside
-from pipeline.review import ReviewRecord
+from pipeline.review import ReviewRecord, edition_credits
 from pipeline.review import load as load_review
 from pipeline.translate import LocalizedArticle, compile_mo, pseudo_localize, translate
 from pipeline.workspace import parse_source, template_files
@@ -111,6 +112,9 @@ class Sources:
             else:
                 catalog = None if lang == source else self.catalog(lang, article.slug)
                 localized = translate(article, catalog, lang, source_lang=source, images=images)
+                if catalog is not None:
+                    credits = edition_credits(catalog, self.review(lang, article.slug))
+                    localized = dataclasses.replace(localized, credits=credits)
             self._localized[(path, lang)] = localized
         return self._localized[(path, lang)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from babel.dates import format_date
 from jinja2 import TemplateError
 from markupsafe import Markup
 
@@ -16,7 +17,7 @@ from pipeline.article import Block, Reference
 from pipeline.errors import RenderError
 from pipeline.layout import INDEX_PATH, page_path, pdf_path
 from pipeline.render.environment import GettextTranslations, environment_for, static_text
-from pipeline.render.l10n import counter_style, format_size, language_name
+from pipeline.render.l10n import babel_locale, counter_style, format_size, language_name
 from pipeline.render.site import Site, relative_url
 from pipeline.translate import LocalizedArticle, Text, text_direction
 
@@ -60,6 +61,16 @@ class ArticleView:
     description: str
     fallback_language: str | None
     """The source language's name in the page language, when some text fell back to it."""
+    reviewed_on: str = ""
+    """The day of the translation's review, as the page's language writes a date."""
+
+    @property
+    def translator(self) -> Markup:
+        return _publisher(self.localized.credits.translator)
+
+    @property
+    def reviewer(self) -> Markup:
+        return _publisher(self.localized.credits.reviewer)
 
     @property
     def lang(self) -> str:
@@ -105,7 +116,9 @@ def article_view(localized: LocalizedArticle) -> ArticleView:
     fallback = None
     if localized.fallback_count and localized.lang != localized.source_lang:
         fallback = language_name(localized.source_lang, localized.lang)
-    return ArticleView(localized, shift, toc, references, description, fallback)
+    day = localized.credits.reviewed_on
+    reviewed_on = format_date(day, "long", locale=babel_locale(localized.lang)) if day else ""
+    return ArticleView(localized, shift, toc, references, description, fallback, reviewed_on)
 
 
 def _reference(localized: LocalizedArticle, reference: Reference) -> ReferenceItem:
@@ -156,7 +169,7 @@ def page_links(site: Site, lang: str, slug: str) -> PageLinks:
 
 
 def _publisher(name: str) -> Markup:
-    """The publisher's name isolated, as it is a Latin brand inside any script."""
+    """A name isolated (the publisher's, a translator's), as it may be Latin in any script."""
     return Markup("<bdi>%s</bdi>") % name
 
 
