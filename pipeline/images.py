@@ -31,7 +31,7 @@ import posixpath
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 from xml.etree import ElementTree
@@ -260,13 +260,27 @@ def _raster(data: bytes) -> tuple[str, int, int]:
                     )
                 if _rotated(image):  # a phone's portrait photo: stored on its side
                     width, height = height, width
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data)) as image, _strict_decoding():
                 image.load()  # every pixel decoded: a truncated file is refused here
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ValueError(f"too many pixels ({exc})") from None
         except (OSError, SyntaxError) as exc:
             raise ValueError(f"not a readable image ({exc})") from None
     return RASTER_FORMATS[kind], width, height
+
+
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Pillow refusing truncated files, as it does by default (WeasyPrint, once imported,
+    tells it to accept them for the whole process)."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _smaller(data: bytes, width: int) -> bytes:

@@ -429,9 +429,10 @@ def po_bytes(
 def _utf8(content_type: str) -> str:
     """The header's Content-Type saying UTF-8: a catalog is always written in UTF-8 (a
     Latin-1 or Windows-1252 file read as such is converted, and says so)."""
-    if "charset=" not in content_type.lower():
-        return content_type
-    return re.sub(r"(?i)charset=[^;\s]*", "charset=UTF-8", content_type)
+    found = re.search(r"(?i)charset=([^;\s]*)", content_type)
+    if found is None or found.group(1).lower() in ("utf-8", "utf8"):
+        return content_type  # already UTF-8, however it is spelled: no churn
+    return content_type[: found.start()] + "charset=UTF-8" + content_type[found.end() :]
 
 
 def without_dates(data: bytes) -> bytes:

@@ -138,3 +138,14 @@ def test_an_image_is_named_at_its_own_line(body: str, line: int) -> None:
     with pytest.raises(SourceError) as error:
         parse_article(head + body, "source/t.md")
     assert str(error.value).startswith(f"source/t.md:{line}: image ")
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_relaxed_pillow() -> None:
+    import weasyprint  # noqa: F401  (it sets ImageFile.LOAD_TRUNCATED_IMAGES for the process)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    photo = jpeg(1200, 800)
+    with pytest.raises(ValueError, match="not a readable image"):
+        publish("p.jpg", "source/p.jpg", photo[: len(photo) // 2])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # left as WeasyPrint wants it
