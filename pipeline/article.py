@@ -8,7 +8,8 @@ translation, checks and rendering all walk the same tree.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, NamedTuple
 
 BlockKind = Literal[
@@ -119,6 +120,20 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Accountability:
+    """Who answers for an article and when it was checked (front matter, all optional):
+    printed on its page and brochure; a build warns once ``next_review`` is past."""
+
+    published: date | None = None
+    reviewed: date | None = None
+    next_review: date | None = None
+    next_review_line: int = 0
+    version: str = ""
+    author: str = ""
+    medical_reviewer: str = ""
+
+
+@dataclass(frozen=True)
 class FrontMatter:
     title: str
     slug: str
@@ -131,6 +146,7 @@ class FrontMatter:
     key_points: tuple[Unit, ...] = ()
     """``key_points:``, the few things a reader should take away, shown before the article:
     one unit per point."""
+    accountability: Accountability = field(default_factory=Accountability)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import yaml
@@ -18,6 +19,7 @@ from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from pipeline.article import (
+    Accountability,
     Article,
     Block,
     BlockKind,
@@ -144,6 +146,36 @@ def parse_front_matter(yaml_text: str, path: str) -> FrontMatter:
             Unit(description, "description", path, description_line) if description else None
         ),
         key_points=_key_points(fields.get("key_points"), path),
+        accountability=_accountability(fields, path),
+    )
+
+
+def _date(fields: dict[str, yaml.Node], name: str, path: str) -> tuple[date | None, int]:
+    text, line = _scalar(fields, name, path, required=False)
+    if not text:
+        return None, 0
+    try:
+        return date.fromisoformat(text), line
+    except ValueError:
+        raise SourceError(f"'{name}' must be a date written YYYY-MM-DD", path, line) from None
+
+
+def _accountability(fields: dict[str, yaml.Node], path: str) -> Accountability:
+    """``published``, ``reviewed``, ``next_review`` (dates), ``version``, ``author`` and
+    ``medical_reviewer``: names and numbers, not translated."""
+    published, _ = _date(fields, "published", path)
+    reviewed, _ = _date(fields, "reviewed", path)
+    next_review, next_line = _date(fields, "next_review", path)
+    if reviewed and next_review and next_review <= reviewed:
+        raise SourceError("'next_review' must come after 'reviewed'", path, next_line)
+    return Accountability(
+        published,
+        reviewed,
+        next_review,
+        next_line,
+        _scalar(fields, "version", path, required=False)[0],
+        _scalar(fields, "author", path, required=False)[0],
+        _scalar(fields, "medical_reviewer", path, required=False)[0],
     )
 
 

@@ -16,6 +16,7 @@ from pipeline.build.jobs import RenderContext, RenderJob
 from pipeline.build.manifest import IMAGES_MARK, Manifest, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport
 from pipeline.build.sources import Sources
+from pipeline.catalog import build_date
 from pipeline.errors import ConfigError, PipelineError, SourceError
 from pipeline.images import image_problems
 from pipeline.layout import FORMATS, IMAGE_DIR, INDEX_PATH, SITEMAP_PATH, Format, target_path
@@ -173,6 +174,8 @@ def make_plan(
         plan.context = RenderContext(site, config.root, config.do_not_translate)
         plan.pdf_jobs = [_job(sources, *item) for item in stale["pdf"]]
         plan.page_jobs = [_job(sources, *item) for item in stale["html"]]
+    for path in slugs:
+        _report_review_due(sources, path, report)
     return plan
 
 
@@ -192,6 +195,20 @@ def _remove_leftovers(
             file.unlink()
             report.removed.append(target.path)
         del manifest.files[target.path]
+
+
+def _report_review_due(sources: Sources, path: str, report: BuildReport) -> None:
+    """An article whose ``next_review`` day is past: published still, said on every build
+    that plans it."""
+    if path not in sources.parsed():
+        return
+    due = sources.article(path).meta.accountability
+    today = build_date().date()
+    if due.next_review is not None and due.next_review < today:
+        report.warnings.append(
+            f"{path}:{due.next_review_line}: next_review {due.next_review.isoformat()} is past: "
+            "the article is due for its medical review"
+        )
 
 
 def _report_image_problems(sources: Sources, path: str, lang: str, report: BuildReport) -> None:

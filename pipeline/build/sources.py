@@ -42,6 +42,10 @@ class Sources:
         """One check and one set of copies per image file, however many languages show it."""
         self._paths = {self.config.relative(p): p for p in self.config.articles()}
 
+    def parsed(self) -> set[str]:
+        """The articles this build has parsed (an unchanged one may never be)."""
+        return set(self._articles)
+
     def article(self, path: str) -> Article:
         if path not in self._articles:
             data = self.files.read(self._paths.get(path, self.config.root / path))

@@ -7,13 +7,14 @@ they return bytes and write nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
 from babel.dates import format_date
 from jinja2 import TemplateError
 from markupsafe import Markup
 
-from pipeline.article import Block, Reference
+from pipeline.article import Accountability, Block, Reference
 from pipeline.errors import RenderError
 from pipeline.layout import INDEX_PATH, page_path, pdf_path
 from pipeline.render.environment import GettextTranslations, environment_for, static_text
@@ -63,6 +64,17 @@ class ArticleView:
     """The source language's name in the page language, when some text fell back to it."""
     reviewed_on: str = ""
     """The day of the translation's review, as the page's language writes a date."""
+
+    def date(self, day: date | None) -> str:
+        """A day as the page's language writes it ("30 novembre 2026")."""
+        return format_date(day, "long", locale=babel_locale(self.localized.lang)) if day else ""
+
+    @property
+    def accountability(self) -> Accountability:
+        return self.localized.article.meta.accountability
+
+    def isolated(self, name: str) -> Markup:
+        return _publisher(name)
 
     @property
     def translator(self) -> Markup:

@@ -1,0 +1,89 @@
+"""Who answers for an article and when it was checked, on its page and brochure, in each
+language's own date format; a build says when the article is due for its medical review."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import SLUG, copy_project, run
+
+from pipeline.errors import SourceError
+from pipeline.markdown import parse_article
+
+FIELDS = (
+    "published: 2026-11-02\nreviewed: 2026-11-20\nnext_review: 2027-11-20\nversion: '1.2'\n"
+    "author: Test Author\nmedical_reviewer: Dr Test Reviewer\n"
+)
+
+
+def with_fields(root: Path, fields: str) -> Path:
+    article = root / "source" / f"{SLUG}.md"
+    text = article.read_text("utf-8")
+    article.write_text(
+        text.replace("publisher: MedTravellers\n", f"publisher: MedTravellers\n{fields}", 1),
+        "utf-8",
+    )
+    return article
+
+
+def pdf_text(path: Path) -> str:
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())
+
+
+def test_names_dates_and_version_in_each_language(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    with_fields(root, FIELDS)
+    result = run(root, "build", "--lang", "fr", "--lang", "ru", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    expected = {
+        "en": ["Written by Test Author.", "Medically reviewed by Dr Test Reviewer.",
+               "Published on November 2, 2026.",
+               "Last reviewed on November 20, 2026. Next review due by November 20, 2027.",
+               "Version 1.2."],
+        "fr": ["Rédigé par Test Author.", "Relecture médicale\u202f: Dr Test Reviewer.",
+               "Publié le 2 novembre 2026.",
+               "Dernière révision le 20 novembre 2026. Prochaine révision au plus tard le "
+               "20 novembre 2027.", "Version 1.2."],
+        "ru": ["Автор: Test Author.", "Опубликовано 2 ноября 2026\u202fг."],
+    }  # fmt: skip
+    for lang, lines in expected.items():
+        page = (root / "output" / lang / f"{SLUG}.html").read_text("utf-8")
+        text = page.replace("<bdi>", "").replace("</bdi>", "")
+        brochure = pdf_text(root / "output" / lang / f"{SLUG}.pdf").replace("\u202f", " ")
+        for line in lines:
+            assert line in text, (lang, line)
+            assert " ".join(line.replace("\u202f", " ").split()) in brochure, (lang, line)
+    assert "is past" not in result.stderr  # next review in 2027: no warning
+
+
+def test_a_past_review_date_is_said_by_the_build(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    with_fields(root, "reviewed: 2024-01-10\nnext_review: 2025-01-10\n")
+    result = run(root, "build", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    line = 1 + (root / "source" / f"{SLUG}.md").read_text("utf-8").splitlines().index(
+        "next_review: 2025-01-10"
+    )
+    assert (
+        f"pipeline: warning: source/{SLUG}.md:{line}: next_review 2025-01-10 is past: "
+        "the article is due for its medical review"
+    ) in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ("published: 2nd of November\n", "'published' must be a date written YYYY-MM-DD"),
+        ("reviewed: 2026-11-20\nnext_review: 2026-01-01\n", "'next_review' must come after"),
+    ],
+)
+def test_a_wrong_date_is_refused_at_its_line(fields: str, message: str) -> None:
+    head = "---\ntitle: T\nslug: t\nlang: en\ndescription: D.\npublisher: P\n"
+    text = head + fields + "references: []\n---\n\nText.\n"
+    with pytest.raises(SourceError) as error:
+        parse_article(text, "source/t.md")
+    assert message in str(error.value)
+    assert str(error.value).startswith(f"source/t.md:{6 + fields.count(chr(10))}:")
