@@ -73,6 +73,22 @@ class ArticleView:
     def accountability(self) -> Accountability:
         return self.localized.article.meta.accountability
 
+    @property
+    def has_accountability(self) -> bool:
+        a = self.accountability
+        return bool(
+            a.author or a.medical_reviewer or a.published or (a.reviewed and a.next_review)
+            or a.version
+        )  # fmt: skip
+
+    @property
+    def has_credits(self) -> bool:
+        return bool(self.localized.credits.translator or self.localized.credits.reviewer)
+
+    @property
+    def has_people(self) -> bool:
+        return self.has_accountability or self.has_credits
+
     def isolated(self, name: str) -> Markup:
         return _publisher(name)
 
