@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -261,9 +260,13 @@ def test_paths_resolve_against_the_article_folder() -> None:
     assert is_remote("HTTPS://x") and is_remote("mailto:a@b") and not is_remote("a/b:c.png")
 
 
-def test_the_project_sample_image_is_published(tmp_path: Path) -> None:
+def test_the_project_sample_images_are_published() -> None:
     from helpers import ROOT
 
-    for path in sorted((ROOT / "source" / "images").glob("*.svg")):
+    paths = sorted((ROOT / "source" / "images").glob("*.svg"))
+    assert [p.name for p in paths] == [
+        "treatment-steps.ar.svg", "treatment-steps.fa.svg", "treatment-steps.svg"
+    ]  # fmt: skip
+    for path in paths:
         image = publish(path.name, f"source/images/{path.name}", path.read_bytes())
-        assert image.width > 0 and image.height > 0
+        assert (image.width, image.height) == (960, 360)
