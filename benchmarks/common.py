@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
 PYTHON = sys.executable
-PROJECT_FILES = ("source", "locale", "pyproject.toml", "babel.cfg")
+PROJECT_FILES = ("source", "locale", "theme", "pyproject.toml", "babel.cfg")
 """What a temporary copy of the project holds: never ``output/``, so every build starts cold."""
 
 

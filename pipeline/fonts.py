@@ -9,6 +9,7 @@ as the last resort for symbols.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import subprocess
@@ -122,15 +123,41 @@ def _stack_css(selectors: str, stack: FontStack) -> str:
     )
 
 
-def print_font_css() -> str:
+FontChoice = tuple[str, str, tuple[str, ...]]
+"""(role ``body``/``headings``, language tag or ``default``, families): a theme's fonts."""
+
+
+def _chosen(stack: FontStack, body: Sequence[str], headings: Sequence[str]) -> FontStack:
+    """``stack`` with a theme's families first."""
+    return dataclasses.replace(
+        stack,
+        serif=tuple(dict.fromkeys((*body, *stack.serif))),
+        sans=tuple(dict.fromkeys((*headings, *stack.sans))),
+    )
+
+
+def print_font_css(choices: Sequence[FontChoice] = ()) -> str:
     """The brochure's font rules: ``--serif``, ``--sans`` and ``--script-scale`` (which
     ``print.css`` multiplies every font size by) for every stack of the table.
 
     Every element with a language of its own (an English fallback inside an
     Arabic brochure) resets to the Latin stack before its own rule applies.
+    A theme's ``default`` families go before the Latin stack's; its families for
+    one language go before that language's stack, in a rule of their own that
+    comes last and so wins.
     """
-    rules = [_stack_css(":root, [lang]", LATIN)]
+
+    def families(role: str, lang: str) -> list[str]:
+        return [f for r, tag, names in choices if r == role and tag == lang for f in names]
+
+    latin = _chosen(LATIN, families("body", "default"), families("headings", "default"))
+    rules = [_stack_css(":root, [lang]", latin)]
     rules += [_stack_css(", ".join(f":lang({lang})" for lang in s.langs), s) for s in PRINT_FONTS]
+    for lang in dict.fromkeys(tag for _, tag, _ in choices if tag != "default"):
+        stack = print_stack(lang)
+        stack = latin if stack is LATIN else stack
+        chosen = _chosen(stack, families("body", lang), families("headings", lang))
+        rules.append(_stack_css(f":lang({lang})", chosen))
     return "\n".join(rules) + "\n"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from pipeline.contact import Contact, contact_from_table
 from pipeline.errors import ConfigError
 from pipeline.pseudo import PSEUDO_LOCALES
 
@@ -41,6 +42,10 @@ def _folder(value: Any) -> str:
     if not text or Path(text).is_absolute() or ".." in Path(text).parts:
         raise ValueError("must be a folder inside the project, like 'output'")
     return text
+
+
+def _optional_folder(value: Any) -> str:
+    return _folder(value) if value != "" else ""
 
 
 def _language(value: Any) -> str:
@@ -136,6 +141,16 @@ class Config:
     )
     min_reviewed: float = _setting(
         1.0, _share, "share of words revised when review is required (critical ones always)"
+    )
+    theme: str = _setting(
+        "", _optional_folder, "the publisher's theme: logo, colours, fonts, overrides (a folder)"
+    )
+    contact: Contact = field(
+        default_factory=Contact,
+        metadata={
+            "validate": contact_from_table,
+            "doc": "phone, whatsapp, email, address, hours of the publisher",
+        },
     )
     paper: Mapping[str, str] = _setting(
         MappingProxyType({}), _paper, "paper size per language, over CLDR's (a copy is kept)"

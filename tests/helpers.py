@@ -72,7 +72,7 @@ def copy_project(dest: Path, *, min_translated: float | None = None) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "babel.cfg"):
         shutil.copy2(ROOT / name, dest / name)
-    for name in ("source", "locale"):
+    for name in ("source", "locale", "theme"):
         shutil.copytree(ROOT / name, dest / name)
     if min_translated is not None:
         set_min_translated(dest, min_translated)

@@ -91,7 +91,7 @@ def reference(tmp_path: Path, root: Path) -> dict[str, bytes]:
     fresh = tmp_path / f"fresh-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
-    for name in ("pyproject.toml", "babel.cfg", "source", "locale"):
+    for name in ("pyproject.toml", "babel.cfg", "source", "locale", "theme"):
         source = root / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, fresh / name)
     done = build(fresh, "--force")

@@ -151,28 +151,31 @@ def pdf_pages(pdf: Path) -> list[str]:
 
 
 def test_the_brochure_opens_with_key_points_then_the_disclaimer(output: Path) -> None:
+    """Key points on the cover, under the title; the disclaimer opens the article."""
     pages = pdf_pages(output / "en" / f"{SLUG}.pdf")
-    first_body = next(i for i, page in enumerate(pages) if "Key points" in page)
-    assert first_body == 2  # after the cover and the contents
-    opening = pages[first_body]
+    cover = pages[0]
     order = [
-        opening.index("Key points"),
-        *(opening.index(point[:40]) for point in KEY_POINTS),
-        opening.index(DISCLAIMER),
-        opening.index("Yes – stem cell therapy shows real clinical promise"),
+        cover.index("Can Stem Cells Help"),
+        cover.index("Key points"),
+        *(cover.index(point[:40]) for point in KEY_POINTS),
     ]
     assert order == sorted(order)
+    assert all("Key points" not in page for page in pages[1:])
+    first_body = next(i for i, page in enumerate(pages) if "Yes – stem cell therapy" in page)
+    assert first_body == 2  # after the cover and the contents
+    opening = pages[first_body]
+    assert opening.index(DISCLAIMER) < opening.index("Yes – stem cell therapy shows real")
     assert sum(page.count(DISCLAIMER) for page in pages) == 2
-    assert DISCLAIMER in " ".join(pages[-2:])  # and it still closes the brochure
+    assert DISCLAIMER in [page for page in pages if page][-1]  # it closes it, on the back page
 
 
 def test_a_translated_brochure_shows_its_own_key_points(output: Path) -> None:
     pages = pdf_pages(output / "fr" / f"{SLUG}.pdf")
-    opening = pages[2]
-    assert "Points clés" in opening
+    cover = pages[0]
+    assert "Points clés" in cover
     for point in KEY_POINTS.values():
-        assert point[:50] in opening
-    assert opening.index("Points clés") < opening.index(DISCLAIMER_FR)
+        assert point[:50] in cover
+    assert DISCLAIMER_FR in pages[2]
 
 
 def test_the_page_shows_key_points_and_the_disclaimer_before_the_article(output: Path) -> None:

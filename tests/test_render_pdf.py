@@ -316,10 +316,15 @@ def _outline_titles(outline: Any) -> list[str]:
 def test_the_printed_qr_code_opens_the_web_page_of_its_language(
     brochures: dict[str, Path], article: Article, lang: str, tmp_path: Path
 ) -> None:
-    """Rasterize the cover as a printer would and decode the QR code with ZXing."""
-    prefix = tmp_path / "cover"
-    _run("pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", str(brochures[lang]), str(prefix))
-    (image,) = tmp_path.glob("cover*.png")
+    """Rasterize the back page as a printer would and decode the QR code with ZXing."""
+    prefix = tmp_path / "back"
+    last = re.search(r"^Pages:\s+(\d+)$", _run("pdfinfo", str(brochures[lang])), re.MULTILINE)
+    assert last is not None
+    pages = last[1]
+    _run(
+        "pdftoppm", "-r", "200", "-f", pages, "-l", pages, "-png", str(brochures[lang]), str(prefix)
+    )
+    (image,) = tmp_path.glob("back*.png")
     codes = zxingcpp.read_barcodes(Image.open(image))
     assert [(c.format.name, c.text) for c in codes] == [
         ("QRCode", f"https://medtravellers.example/{lang}/{article.slug}.html")

@@ -72,9 +72,7 @@ def build(
     report = BuildReport()
     with build_lock(config.cache_path / LOCK_NAME, wait=options.wait, say=progress):
         _build(config, options, report, progress)
-    warning = site_url_warning(config)
-    if warning:
-        report.warnings.append(warning)
+    report.warnings.extend(w for w in (site_url_warning(config), email_warning(config)) if w)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -86,14 +84,7 @@ def site_url_warning(config: Config) -> str | None:
     if name is None:
         return None
     where = "pyproject.toml"
-    try:
-        text = (config.root / where).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    line = next(
-        (n for n, row in enumerate(text.splitlines(), 1) if re.match(r"\s*site_url\s*=", row)),
-        None,
-    )
+    line = _setting_line(config, "site_url")
     domain = name if "." in name else f".{name}"
     return (
         f"{where}{f':{line}' if line else ''}: NOT A REAL ADDRESS: site_url {config.site_url} "
@@ -101,6 +92,31 @@ def site_url_warning(config: Config) -> str | None:
         "nowhere, yet every brochure prints it and its QR code for readers to open: set "
         "[tool.pipeline] site_url to the site's public address before printing"
     )
+
+
+def email_warning(config: Config) -> str | None:
+    """Said once per build while the contact email printed on every brochure and page is in
+    a domain reserved for examples: mail to it goes nowhere."""
+    email = config.contact.email
+    name = reserved_domain("https://" + email.rpartition("@")[2]) if email else None
+    if name is None:
+        return None
+    line = _setting_line(config, "email")
+    domain = name if "." in name else f".{name}"
+    return (
+        f"pyproject.toml{f':{line}' if line else ''}: NOT A REAL ADDRESS: the contact email "
+        f"{email} is in {domain}, a domain reserved for examples (RFC 2606): mail to it goes "
+        "nowhere, yet every brochure and page prints it; set [tool.pipeline.contact] email"
+    )
+
+
+def _setting_line(config: Config, name: str) -> int | None:
+    try:
+        text = (config.root / "pyproject.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"\s*{name}\s*=")
+    return next((n for n, row in enumerate(text.splitlines(), 1) if pattern.match(row)), None)
 
 
 def _build(config: Config, options: BuildOptions, report: BuildReport, progress: Progress) -> None:

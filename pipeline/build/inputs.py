@@ -17,8 +17,11 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build.files import MISSING, bytes_sha, read_regular, sha
+from pipeline.fonts import family_charset
 from pipeline.images import is_remote, resolve_src, variant_file
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
+from pipeline.render.environment import TEMPLATES_DIR
+from pipeline.theme import Theme, load_theme
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
@@ -66,7 +69,26 @@ def font_fingerprint(dirs: Iterable[Path] = FONT_DIRS) -> str:
     return sha(*sorted(entries))
 
 
-def settings_fingerprint(config: Config) -> str:
+def theme_files(config: Config) -> list[Path]:
+    """Every file of the theme folder, in a stable order (none without a theme)."""
+    if not config.theme:
+        return []
+    folder = config.root / config.theme
+    return sorted(p for p in folder.rglob("*") if not p.is_dir())
+
+
+def read_theme(config: Config, files: InputFiles) -> Theme:
+    """The theme, from the bytes this build hashed."""
+    return load_theme(
+        config.root,
+        config.theme,
+        files.read,
+        templates=[p.name for p in TEMPLATES_DIR.glob("*.html")],
+        installed=lambda family: bool(family_charset(family)),
+    )
+
+
+def settings_fingerprint(config: Config, files: InputFiles | None = None) -> str:
     """The settings that change what is published."""
     return sha(
         json.dumps(
@@ -79,9 +101,16 @@ def settings_fingerprint(config: Config) -> str:
                 "require_review": dict(config.require_review),
                 "min_reviewed": config.min_reviewed,
                 "paper": dict(config.paper),
+                "contact": repr(config.contact),
+                "theme": config.theme,
             },
             sort_keys=True,
-        )
+        ),
+        *(
+            f"{config.relative(p)}:{files.digest(p)}"
+            for p in theme_files(config)
+            if files is not None
+        ),
     )
 
 
@@ -188,7 +217,7 @@ def fingerprint(
         catalogs,
         code_fingerprint(),
         font_fingerprint(),
-        settings_fingerprint(config),
+        settings_fingerprint(config, files),
         shown,
         files.digest(config.root / config.glossary) if config.glossary else MISSING,
         reviews,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.build.files import MISSING, sha
 from pipeline.build.gating import cached_verdict, prune_gates
-from pipeline.build.inputs import InputFiles, Inputs, fingerprint
+from pipeline.build.inputs import InputFiles, Inputs, fingerprint, read_theme
 from pipeline.build.jobs import RenderContext, RenderJob
 from pipeline.build.manifest import IMAGES_MARK, Manifest, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport
@@ -296,6 +296,8 @@ def _site(
         source_lang=config.source_language,
         pdf_sizes=sizes,
         paper=config.paper,
+        contact=config.contact,
+        theme=read_theme(config, sources.files),
     )
 
 

@@ -15,11 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    DictLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+)
 from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from pipeline.article import Block
+from pipeline.theme import NO_THEME, Theme
 from pipeline.translate import LocalizedArticle, text_direction
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -64,10 +72,16 @@ def _autoescape(name: str | None) -> bool:
     return True
 
 
-def make_environment() -> Environment:
-    """A Jinja2 environment over ``pipeline/templates`` with no translations installed."""
+def make_environment(theme: Theme = NO_THEME) -> Environment:
+    """A Jinja2 environment over ``pipeline/templates`` with no translations installed.
+
+    A theme's templates replace the package's of the same name.
+    """
+    package = FileSystemLoader(TEMPLATES_DIR)
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=ChoiceLoader([DictLoader(dict(theme.templates)), package])
+        if theme.templates
+        else package,
         autoescape=_autoescape,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -103,7 +117,7 @@ def fallback_lang(localized: LocalizedArticle, block: Block) -> str | None:
     return langs.pop() if len(langs) == 1 else None
 
 
-_ENVIRONMENTS: weakref.WeakKeyDictionary[Any, dict[str | None, Environment]] = (
+_ENVIRONMENTS: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, str], Environment]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -112,7 +126,10 @@ FSI, PDI = "\u2068", "\u2069"
 
 
 def environment_for(
-    translations: GettextTranslations, *, untranslated_lang: str | None = None
+    translations: GettextTranslations,
+    *,
+    untranslated_lang: str | None = None,
+    theme: Theme = NO_THEME,
 ) -> Environment:
     """The environment rendering in the language of ``translations`` (cached per object).
 
@@ -132,16 +149,17 @@ def environment_for(
     WeasyPrint needs the element attributes: it loses isolates at line breaks.
     """
     by_lang = _ENVIRONMENTS.setdefault(translations, {})
-    env = by_lang.get(untranslated_lang)
+    key = (untranslated_lang, theme.digest)
+    env = by_lang.get(key)
     if env is None:
-        env = make_environment()
+        env = make_environment(theme)
         gettext, ngettext = _checked(translations, isolate=untranslated_lang is not None)
         env.install_gettext_callables(  # type: ignore[attr-defined]
             gettext=gettext, ngettext=ngettext, newstyle=True
         )
         if untranslated_lang is not None:
             env.globals["ui_attrs"] = functools.partial(_ui_attrs, untranslated_lang)
-        by_lang[untranslated_lang] = env
+        by_lang[key] = env
     return env
 
 
@@ -219,3 +237,9 @@ def css_counters(message: str, style: str = "decimal") -> Markup:
 def static_text(name: str) -> str:
     """A file of ``pipeline/static``, read once per process."""
     return (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+def stylesheet(name: str, theme: Theme = NO_THEME) -> Markup:
+    """``page.css`` or ``print.css``: the theme's colours, the package's rules, then the
+    theme's own stylesheet of that name (which so wins over the package's)."""
+    return Markup(theme.colours_css() + static_text(name) + theme.stylesheet(name))

@@ -17,8 +17,14 @@ from markupsafe import Markup
 from pipeline.article import Accountability, Block, Reference
 from pipeline.errors import RenderError
 from pipeline.layout import INDEX_PATH, page_path, pdf_path
-from pipeline.render.environment import GettextTranslations, environment_for, static_text
-from pipeline.render.l10n import babel_locale, counter_style, format_size, language_name
+from pipeline.render.environment import GettextTranslations, environment_for, stylesheet
+from pipeline.render.l10n import (
+    babel_locale,
+    counter_style,
+    format_hours,
+    format_size,
+    language_name,
+)
 from pipeline.render.site import Site, relative_url
 from pipeline.translate import LocalizedArticle, Text, text_direction
 
@@ -211,7 +217,7 @@ def render_page(
     when ``site.pdf_sizes`` has it, so render brochures first.
     """
     view = article_view(localized)
-    env = environment_for(translations, untranslated_lang=view.untranslated_lang)
+    env = environment_for(translations, untranslated_lang=view.untranslated_lang, theme=site.theme)
     try:
         html = env.get_template("page.html").render(
             page=view,
@@ -221,8 +227,9 @@ def render_page(
             site=site,
             publisher=_publisher(localized.article.meta.publisher),
             publisher_name=localized.article.meta.publisher,
-            css=Markup(static_text("page.css")),
+            css=stylesheet("page.css", site.theme),
             counter=counter_style(localized.lang),
+            contact_hours=format_hours(site.contact.hours, localized.lang),
         )
     except TemplateError as exc:
         raise RenderError(f"page.html: {exc}", page_path(localized.lang, view.slug)) from exc
@@ -246,7 +253,7 @@ def render_index(site: Site, translations: GettextTranslations) -> bytes:
     ``translations`` is the source language's ``ui`` catalog: the index is
     in the source language, each language named in its own.
     """
-    env = environment_for(translations)
+    env = environment_for(translations, theme=site.theme)
     articles = []
     for article in site.articles:
         entries = [
@@ -271,7 +278,8 @@ def render_index(site: Site, translations: GettextTranslations) -> bytes:
             articles=articles,
             publisher=_publisher(site.publisher),
             publisher_name=site.publisher,
-            css=Markup(static_text("page.css")),
+            css=stylesheet("page.css", site.theme),
+            contact_hours=format_hours(site.contact.hours, site.source_lang),
         )
     except TemplateError as exc:
         raise RenderError(f"index.html: {exc}", INDEX_PATH) from exc

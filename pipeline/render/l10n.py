@@ -8,12 +8,14 @@ numbers and name languages as English does.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from babel import Locale
 from babel.core import get_global
+from babel.dates import format_interval
 from babel.units import format_unit
 
+from pipeline.contact import OpeningHours
 from pipeline.project import parse_locale
 from pipeline.pseudo import FORMAT_LOCALE, PSEUDO_LOCALES
 
@@ -158,3 +160,23 @@ def page_margins(paper: str) -> tuple[float, float]:
 def column_inches(paper: str) -> float:
     """Width of a brochure's text column, which a figure spans: the same on every paper."""
     return COLUMN_MM / 25.4
+
+
+def format_hours(hours: Iterable[OpeningHours], lang: str) -> list[tuple[str, str]]:
+    """Opening hours as ``lang`` writes them: ``("Monday – Friday", "9:00 AM – 6:00 PM")``,
+    ``("الاثنين – الجمعة", "٩:٠٠ ص – ٦:٠٠ م")``: CLDR's day names, its interval pattern, its
+    12- or 24-hour clock and the language's digits."""
+    locale = babel_locale(lang)
+    days = locale.days["stand-alone"]["wide"]
+    pattern = str(locale.interval_formats.get(None) or "{0}\u2013{1}")
+    clock = "hm" if "a" in str(locale.time_formats["short"].pattern) else "Hm"
+    rows = []
+    for row in hours:
+        named = (
+            str(days[row.first])
+            if row.first == row.last
+            else pattern.format(days[row.first], days[row.last])
+        )
+        times = format_interval(row.opens, row.closes, clock, locale=locale)
+        rows.append((named, native_digits(times, lang)))
+    return rows

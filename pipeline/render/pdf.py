@@ -33,10 +33,10 @@ from pipeline.render.environment import (
     STATIC_DIR,
     GettextTranslations,
     environment_for,
-    static_text,
+    stylesheet,
 )
 from pipeline.render.html import article_view
-from pipeline.render.l10n import counter_style, page_margins, paper_size
+from pipeline.render.l10n import counter_style, format_hours, page_margins, paper_size
 from pipeline.render.site import Site
 from pipeline.translate import LocalizedArticle, display_name
 
@@ -103,7 +103,7 @@ def render_print_html(
 ) -> str:
     """The print document of a brochure (HTML with its CSS inline), as WeasyPrint gets it."""
     view = article_view(localized)
-    env = environment_for(translations, untranslated_lang=view.untranslated_lang)
+    env = environment_for(translations, untranslated_lang=view.untranslated_lang, theme=site.theme)
     lang = localized.lang
     web_url = site.absolute_url(page_path(lang, view.slug)) if site.site_url else ""
     language_name = display_name(lang)
@@ -117,7 +117,7 @@ def render_print_html(
             site=site,
             publisher=publisher,
             publisher_name=name,
-            css=Markup(print_font_css() + static_text("print.css")),
+            css=Markup(print_font_css(site.theme.fonts)) + stylesheet("print.css", site.theme),
             paper=paper,
             margins={"inner": f"{inner:g}", "outer": f"{outer:g}"},
             counter=counter_style(lang),
@@ -125,6 +125,7 @@ def render_print_html(
             keywords=[k for k in (name, view.title.plain, language_name) if k],
             web_url=web_url,
             qr_code=_qr_code(web_url) if web_url else "",
+            contact_hours=format_hours(site.contact.hours, lang),
         )
     except TemplateError as exc:
         raise RenderError(f"print.html: {exc}", pdf_path(lang, view.slug)) from exc

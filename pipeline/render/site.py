@@ -13,9 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin
 
+from pipeline.contact import Contact
 from pipeline.errors import RenderError
 from pipeline.layout import page_path, pdf_path
 from pipeline.pseudo import PSEUDO_LOCALES
+from pipeline.theme import NO_THEME, Theme
 from pipeline.translate import LocalizedArticle, display_name, text_direction
 
 
@@ -71,6 +73,10 @@ class Site:
     """PDF size in bytes by (lang, slug), for every brochure already rendered (pseudo too)."""
     paper: Mapping[str, str] = field(default_factory=dict)
     """Paper size per language overriding CLDR's (``Config.paper``)."""
+    contact: Contact = field(default_factory=Contact)
+    """How readers reach the publisher (``[tool.pipeline.contact]``)."""
+    theme: Theme = NO_THEME
+    """The publisher's logo, colours, fonts and overrides (``[tool.pipeline] theme``)."""
 
     def __post_init__(self) -> None:
         pseudo = [e.lang for e in self.editions if e.lang in PSEUDO_LOCALES]
@@ -107,6 +113,8 @@ def make_site(
     publisher: str = "",
     pdf_sizes: Mapping[tuple[str, str], int] | None = None,
     paper: Mapping[str, str] | None = None,
+    contact: Contact | None = None,
+    theme: Theme = NO_THEME,
 ) -> Site:
     """Build the :class:`Site` from every published (article, language).
 
@@ -136,4 +144,6 @@ def make_site(
         articles=tuple(SiteArticle(slug, titles[slug]) for slug in titles),
         pdf_sizes=dict(pdf_sizes or {}),
         paper=dict(paper or {}),
+        contact=contact or Contact(),
+        theme=theme,
     )

@@ -1,0 +1,265 @@
+"""A publisher's theme: logo, colours, fonts and overrides, from a folder of the project.
+
+Like MkDocs' ``custom_dir``, the folder named by ``[tool.pipeline] theme``
+restyles pages and brochures without touching the package::
+
+    theme/
+      theme.toml          colours and fonts (below); every key optional
+      logo.svg            the publisher's logo, on every cover, page and the index
+      page.css            applied after the pipeline's page stylesheet
+      print.css           applied after the pipeline's brochure stylesheet
+      templates/*.html    a template of pipeline/templates, replaced by file name
+
+.. code-block:: toml
+
+    [colours]
+    primary = "#085652"   # headings, links, rules (7:1 on white at least)
+    tint = "#e8f3f1"      # the key points and contact boxes (text 4.5:1 on it at least)
+
+    [fonts.body]          # installed families, before the pipeline's own for that language
+    default = ["Noto Serif"]
+    [fonts.headings]
+    ar = ["Noto Kufi Arabic"]
+
+A theme is read once per build from the bytes the build hashed, and travels
+with every render job as text and bytes (:class:`Theme` is self-contained):
+a worker never reads the project's disk for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ConfigError, SourceError
+from pipeline.images import check_svg
+
+COLOURS: Mapping[str, str] = {"primary": "#0b5c8a", "tint": "#eef5fa"}
+"""The pipeline's own colours, as CSS custom properties ``--primary``/``--tint`` set them."""
+TEXT_COLOUR = "#1d2327"
+"""Body text, on white and on the tint."""
+MIN_CONTRAST = 7.0
+"""Text on white: WCAG 2.2 AAA (1.4.6), the bar the brochures hold for older readers."""
+MIN_CONTRAST_TINT = 4.5
+"""Text on the tint (the boxes' headings are large text): WCAG 2.2 AA (1.4.3) at least."""
+FONT_ROLES = ("body", "headings")
+STYLESHEETS = ("page.css", "print.css")
+
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_FAMILY = re.compile(r"^[\w][\w .-]*$")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+Reader = Callable[[Path], "bytes | None"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Everything a renderer needs of a theme, as values (no paths)."""
+
+    folder: str = ""
+    """The theme's folder as messages name it; empty for the pipeline's own look."""
+    logo_svg: bytes = b""
+    colours: tuple[tuple[str, str], ...] = ()
+    fonts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(role, language or "default", families) in file order."""
+    templates: tuple[tuple[str, str], ...] = ()
+    """Template file name -> source, replacing the package's template of that name."""
+    stylesheets: tuple[tuple[str, str], ...] = ()
+    """``page.css``/``print.css`` -> CSS applied after the package's stylesheet."""
+    digest: str = ""
+
+    @property
+    def logo_uri(self) -> str:
+        if not self.logo_svg:
+            return ""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.logo_svg).decode("ascii")
+
+    def stylesheet(self, name: str) -> str:
+        return dict(self.stylesheets).get(name, "")
+
+    def colours_css(self) -> str:
+        """The colours as ``:root`` custom properties, the theme's over the pipeline's."""
+        colours = {**COLOURS, **dict(self.colours)}
+        return ":root { " + " ".join(f"--{k}: {v};" for k, v in colours.items()) + " }\n"
+
+
+NO_THEME = Theme()
+
+
+def luminance(colour: str) -> float:
+    """Relative luminance (WCAG 2.2) of ``#rgb``/``#rrggbb``."""
+    hexa = colour.lstrip("#")
+    if len(hexa) == 3:
+        hexa = "".join(ch * 2 for ch in hexa)
+    channels = [int(hexa[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    for number, row in enumerate(text.splitlines(), 1):
+        if re.match(pattern, row):
+            return number
+    return None
+
+
+def parse_theme_toml(
+    text: str, where: str, installed: Callable[[str], bool]
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]:
+    """Colours and fonts of ``theme.toml``; every problem raises at its line."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+        message = str(exc)[: at.start()].rstrip() if at else str(exc)
+        raise ConfigError(f"invalid TOML: {message}", where, int(at[1]) if at else None) from None
+
+    def refuse(message: str, key: str) -> ConfigError:
+        return ConfigError(message, where, _line_of(text, rf"\s*\"?{re.escape(key)}\"?\s*="))
+
+    unknown = sorted(set(table) - {"colours", "fonts"})
+    if unknown:
+        raise ConfigError(f"unknown table {unknown[0]!r} (known: colours, fonts)", where)
+    colours = table.get("colours", {})
+    if not isinstance(colours, dict):
+        raise ConfigError("colours must be a table", where)
+    for key, value in colours.items():
+        if key not in COLOURS:
+            raise refuse(f"unknown colour {key!r} (known: {', '.join(COLOURS)})", key)
+        if not isinstance(value, str) or not _HEX.match(value):
+            raise refuse(f"colour {key} {value!r} is not like '#0b6e6e'", key)
+    chosen = {**COLOURS, **colours}
+    pairs = (
+        ("primary", "primary", "white", chosen["primary"], "#ffffff", MIN_CONTRAST),
+        ("tint", "the text", "the tint", TEXT_COLOUR, chosen["tint"], MIN_CONTRAST_TINT),
+        ("primary", "primary", "the tint", chosen["primary"], chosen["tint"], MIN_CONTRAST_TINT),
+    )
+    for key, what, ground, fore, back, least in pairs:
+        ratio = contrast(fore, back)
+        if ratio < least:
+            raise refuse(
+                f"{what} colour {fore} on {ground} {back} has a contrast of {ratio:.2f}:1, under "
+                f"the {least:g}:1 the pages and brochures keep: readers with low vision could "
+                "not read it",
+                key,
+            )
+    fonts: list[tuple[str, str, tuple[str, ...]]] = []
+    font_table = table.get("fonts", {})
+    if not isinstance(font_table, dict):
+        raise ConfigError("fonts must be a table of body and headings", where)
+    for role, by_lang in font_table.items():
+        if role not in FONT_ROLES or not isinstance(by_lang, dict):
+            raise refuse(f"unknown font role {role!r} (known: body, headings)", role)
+        for lang, families in by_lang.items():
+            if lang != "default" and not _LANG.match(lang):
+                raise refuse(f"{lang!r} is not a language tag (or 'default')", lang)
+            if isinstance(families, str):
+                families = [families]
+            if not isinstance(families, list) or not families:
+                raise refuse(f"fonts.{role}.{lang} must be a list of font families", lang)
+            for family in families:
+                if not isinstance(family, str) or not _FAMILY.match(family):
+                    raise refuse(f"{family!r} is not a font family name", lang)
+                if not installed(family):
+                    raise refuse(
+                        f"font {family!r} is not installed (fontconfig does not know it): "
+                        "install it, or name one that `fc-list : family` lists",
+                        lang,
+                    )
+            fonts.append((role, lang, tuple(families)))
+    return tuple(sorted(colours.items())), tuple(fonts)
+
+
+def load_theme(
+    root: Path,
+    folder: str,
+    read: Reader,
+    *,
+    templates: Iterable[str],
+    installed: Callable[[str], bool],
+) -> Theme:
+    """The theme in ``root/folder`` read through ``read`` (the build's hashed reader).
+
+    ``templates`` are the package's template names a theme may replace;
+    ``installed`` says whether fontconfig knows a family.
+    """
+    if not folder:
+        return NO_THEME
+    base = root / folder
+    if not base.is_dir():
+        raise ConfigError(f"the theme folder {folder}/ does not exist", "pyproject.toml")
+    known = set(templates)
+    digest = hashlib.sha256()
+
+    def take(path: Path) -> bytes | None:
+        data = read(path)
+        digest.update(f"{path.relative_to(base).as_posix()}\0".encode())
+        digest.update(b"-" if data is None else hashlib.sha256(data).digest())
+        return data
+
+    def where(path: Path) -> str:
+        return f"{folder}/{path.relative_to(base).as_posix()}"
+
+    def text_of(path: Path) -> str | None:
+        data = take(path)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise SourceError("not UTF-8 text", where(path), line) from None
+
+    colours: tuple[tuple[str, str], ...] = ()
+    fonts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    settings = text_of(base / "theme.toml")
+    if settings is not None:
+        colours, fonts = parse_theme_toml(settings, where(base / "theme.toml"), installed)
+    logo = take(base / "logo.svg") or b""
+    if logo:
+        try:
+            check_svg(logo)
+        except ValueError as exc:
+            raise SourceError(f"the logo is refused: {exc}", where(base / "logo.svg")) from None
+    stylesheets = []
+    for name in STYLESHEETS:
+        css = text_of(base / name)
+        if css is not None:
+            if re.search(r"</style|@import|url\(\s*['\"]?(?!data:)[a-z]+:", css, re.IGNORECASE):
+                raise SourceError(
+                    "a theme stylesheet may not end the <style>, @import, or load remote URLs",
+                    where(base / name),
+                )
+            stylesheets.append((name, css))
+    overrides = []
+    template_dir = base / "templates"
+    if template_dir.is_dir():
+        for path in sorted(template_dir.iterdir()):
+            if path.name not in known:
+                raise ConfigError(
+                    f"no template of the pipeline is called {path.name} (a theme replaces one "
+                    f"of: {', '.join(sorted(known))})",
+                    where(path),
+                )
+            source = text_of(path)
+            if source is not None:
+                overrides.append((path.name, source))
+    return Theme(
+        folder=folder,
+        logo_svg=logo,
+        colours=colours,
+        fonts=fonts,
+        templates=tuple(overrides),
+        stylesheets=tuple(stylesheets),
+        digest=digest.hexdigest(),
+    )
