@@ -327,6 +327,18 @@ def test_a_word_breaks_with_three_letters_or_more_on_each_side(built: Path, lang
     assert not short
 
 
+@pytest.mark.parametrize("lang", [*LANGS, "en-XA"])
+def test_no_word_is_hyphenated_across_a_page_break(built: Path, lang: str) -> None:
+    lines = text_lines(brochure(built, lang))
+    across = []
+    for index, line in enumerate(lines):
+        if LAYOUT_HYPHEN.search(line.text):
+            following = next((n for n in lines[index + 1 :] if n.height == line.height), None)
+            if following is not None and following.page != line.page:
+                across.append((line.page, line.text[-30:]))
+    assert not across
+
+
 LONG_WORDS = (
     "Neuroinflammation, neuroplasticity, neuroprotection, rehabilitation, reorganisation, "
     "revascularisation, immunomodulation, physiotherapeutic, electrophysiological"

@@ -70,10 +70,10 @@ def test_every_page_shows_its_image_with_its_own_alt_text(built: Path, chromium:
     for lang in LANGS:
         page = chromium.new_page()
         page.goto((built / "output" / lang / f"{SLUG}.html").as_uri())
-        page.eval_on_selector("img", "e => e.scrollIntoView()")  # it loads lazily
+        page.eval_on_selector("main img", "e => e.scrollIntoView()")  # it loads lazily
         page.wait_for_function("[...document.images].every(i => i.complete)")
         images = page.eval_on_selector_all(
-            "img",
+            "main img",  # the article's, not the publisher's logo in the header
             "els => els.map(e => [e.getAttribute('src'), e.naturalWidth, e.alt, "
             "e.getAttribute('width'), e.getAttribute('height'), e.complete])",
         )

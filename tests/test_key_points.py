@@ -162,7 +162,7 @@ def test_the_brochure_opens_with_key_points_then_the_disclaimer(output: Path) ->
     assert order == sorted(order)
     assert all("Key points" not in page for page in pages[1:])
     first_body = next(i for i, page in enumerate(pages) if "Yes – stem cell therapy" in page)
-    assert first_body == 2  # after the cover and the contents
+    assert first_body == 1  # after the cover, under the contents
     opening = pages[first_body]
     assert opening.index(DISCLAIMER) < opening.index("Yes – stem cell therapy shows real")
     assert sum(page.count(DISCLAIMER) for page in pages) == 2
@@ -175,7 +175,7 @@ def test_a_translated_brochure_shows_its_own_key_points(output: Path) -> None:
     assert "Points clés" in cover
     for point in KEY_POINTS.values():
         assert point[:50] in cover
-    assert DISCLAIMER_FR in pages[2]
+    assert DISCLAIMER_FR in pages[1]
 
 
 def test_the_page_shows_key_points_and_the_disclaimer_before_the_article(output: Path) -> None:

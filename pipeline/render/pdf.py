@@ -37,6 +37,7 @@ from pipeline.render.environment import (
 )
 from pipeline.render.html import article_view
 from pipeline.render.l10n import counter_style, format_hours, page_margins, paper_size
+from pipeline.render.pagination import render_keeping_words
 from pipeline.render.site import Site
 from pipeline.translate import LocalizedArticle, display_name
 
@@ -192,7 +193,9 @@ class PdfRenderer:
             base_url=base_url or STATIC_DIR.as_uri() + "/",
             url_fetcher=self.fetcher,
         )
-        rendered = html.render(stylesheets=self.stylesheets, font_config=self.font_config)
+        rendered = render_keeping_words(
+            html, stylesheets=self.stylesheets, font_config=self.font_config
+        )
         options = {"pdf_variant": self.pdf_variant} if self.pdf_variant else {}
         with textlayer.document_language(rendered.metadata.lang, source_lang):
             pdf = rendered.write_pdf(**options)
