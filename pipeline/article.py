@@ -147,6 +147,8 @@ class FrontMatter:
     """``key_points:``, the few things a reader should take away, shown before the article:
     one unit per point."""
     accountability: Accountability = field(default_factory=Accountability)
+    cover_image: str = ""
+    """``cover_image:``, the source of one of the article's figures, shown on the cover too."""
 
 
 @dataclass(frozen=True)

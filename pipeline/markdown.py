@@ -147,6 +147,7 @@ def parse_front_matter(yaml_text: str, path: str) -> FrontMatter:
         ),
         key_points=_key_points(fields.get("key_points"), path),
         accountability=_accountability(fields, path),
+        cover_image=_scalar(fields, "cover_image", path, required=False)[0],
     )
 
 
@@ -547,7 +548,26 @@ def parse_article(text: str, path: str) -> Article:
     images = _image_refs(tokens, path, first_line)
     article = Article(path=path, meta=meta, blocks=blocks, links=links, images=images)
     _check_no_image_outside_body(article)
+    _check_cover_image(article, yaml_text)
     return article
+
+
+def _check_cover_image(article: Article, yaml_text: str) -> None:
+    """``cover_image`` names a figure of the body: it is shown with that figure's alt text,
+    translated, and the same file each language shows there."""
+    src = article.meta.cover_image
+    if not src or any(b.kind == "image" and b.src == src for b in article.walk()):
+        return
+    line = next(
+        (n + 2 for n, row in enumerate(yaml_text.splitlines()) if row.startswith("cover_image")),
+        1,
+    )
+    raise SourceError(
+        f"cover_image {src!r} is not a figure of this article: name the source of an image "
+        "it shows on a line of its own (![alt text](images/photo.jpg)), so that it has alt text",
+        article.path,
+        line,
+    )
 
 
 def _check_no_image_outside_body(article: Article) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import polib
 import pytest
 from helpers import ROOT, SLUG, copy_project, run
+from PIL import Image
 
 from pipeline.contact import Contact, contact_from_table, parse_hours
 from pipeline.errors import ConfigError, SourceError
@@ -311,3 +312,65 @@ def test_a_contact_email_in_an_example_domain_is_warned_about(built: Path) -> No
         f"{EMAIL} is in .example, a domain reserved for examples (RFC 2606): mail to it goes "
         "nowhere, yet every brochure and page prints it; set [tool.pipeline.contact] email"
     ]
+
+
+# --- a cover image ----------------------------------------------------------------------------
+
+ARROWS = (0x4A, 0x6F, 0x8A)
+"""The colour of the arrows of the sample's figure, which nothing else on a cover has."""
+
+
+def arrow_pixels(pdf: Path, page: int, tmp_path: Path) -> int:
+    folder = tmp_path / f"pixels-{len(list(tmp_path.glob('pixels-*')))}"
+    folder.mkdir()
+    prefix = folder / "page"
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-f", str(page), "-l", str(page), "-png", str(pdf), str(prefix)],
+        check=True,
+    )
+    (image,) = folder.glob("page*.png")
+    with Image.open(image) as picture:
+        rgb = picture.convert("RGB")
+        return sum(
+            1
+            for pixel in rgb.get_flattened_data()
+            if all(abs(a - b) <= 10 for a, b in zip(pixel, ARROWS, strict=True))
+        )
+
+
+def with_cover_image(root: Path, value: str) -> Path:
+    article = root / "source" / f"{SLUG}.md"
+    text = article.read_text("utf-8")
+    article.write_text(
+        text.replace("publisher: MedTravellers\n", f"publisher: MedTravellers\n{value}", 1),
+        "utf-8",
+    )
+    return article
+
+
+def test_a_cover_image_is_one_of_the_articles_figures(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    article = with_cover_image(root, "cover_image: images/other.jpg\n")
+    line = article.read_text("utf-8").splitlines().index("cover_image: images/other.jpg") + 1
+    done = run(root, "build", "--lang", "fr")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(
+        f"pipeline: error: source/{SLUG}.md:{line}: cover_image 'images/other.jpg' is not a "
+        "figure of this article"
+    )
+
+
+def test_the_cover_shows_the_figure_the_front_matter_names(built: Path, tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    with_cover_image(root, "cover_image: images/treatment-steps.svg\n")
+    done = run(root, "build", "--lang", "ar", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    for lang in ("en", "ar"):
+        with_image = root / "output" / lang / f"{SLUG}.pdf"
+        without = built / "output" / lang / f"{SLUG}.pdf"
+        assert arrow_pixels(with_image, 1, tmp_path) > 100, lang
+        assert arrow_pixels(without, 1, tmp_path) == 0, lang
+        # The key points make room for it: they open the article, under the contents.
+        pages = pdf_pages(with_image)
+        heading = "Key points" if lang == "en" else "النقاط الرئيسية"
+        assert heading not in pages[0] and heading in pages[1]

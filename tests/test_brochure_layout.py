@@ -339,6 +339,44 @@ def test_no_word_is_hyphenated_across_a_page_break(built: Path, lang: str) -> No
     assert not across
 
 
+MIN_FILL = 0.2
+"""Share of a page's text area a page holds at least, but the cover and the last page: a
+page with one reference or only the disclaimer on it holds under a tenth."""
+
+
+def page_fill(pdf: Path) -> dict[int, float]:
+    """How far down its text area each page's text goes (0 empty, 1 full), headers and
+    footers left out, from the page size and margins print.css gives every page."""
+    lines = text_lines(pdf)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    height = float(re.search(r"Page size:\s+[\d.]+ x ([\d.]+)", info.stdout)[1])
+    top, bottom = 22 * 72 / 25.4, height - 24 * 72 / 25.4  # @page margin-block: 22mm 24mm
+    fill = {}
+    for page in range(1, max(line.page for line in lines) + 1):
+        ends = [line.top + line.height for line in lines if line.page == page]
+        inside = [end for end in ends if top < end <= bottom]
+        fill[page] = (max(inside) - top) / (bottom - top) if inside else 0.0
+    return fill
+
+
+@pytest.mark.parametrize("lang", [*LANGS, "en-XA"])
+def test_no_page_is_left_mostly_empty_but_the_cover_and_the_last(built: Path, lang: str) -> None:
+    fill = page_fill(brochure(built, lang))
+    inner = {page: round(share, 2) for page, share in fill.items() if 1 < page < len(fill)}
+    assert inner and min(inner.values()) >= MIN_FILL, inner
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_last_page_holds_contact_disclaimer_and_qr_code_together(
+    built: Path, lang: str
+) -> None:
+    lines = text_lines(brochure(built, lang))
+    last = max(line.page for line in lines)
+    text = " ".join(line.text for line in lines if line.page == last)
+    assert "+44 20 7946 0958" in text and "medtravellers.example/" in text
+    assert "MedTravellers" in text  # "Published by MedTravellers", in every language
+
+
 LONG_WORDS = (
     "Neuroinflammation, neuroplasticity, neuroprotection, rehabilitation, reorganisation, "
     "revascularisation, immunomodulation, physiotherapeutic, electrophysiological"

@@ -10,6 +10,7 @@ through ``pipeline check`` and ``pipeline build``, which must refuse it.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -476,7 +477,11 @@ def test_hostile_fuzzy_entries_never_reach_a_published_page(
     assert not [href for href, resolved in dom.links if EVIL in resolved]
     assert EVIL not in dom.text and dom.requests == []
     published = (root / "output" / "images").resolve().as_uri() + "/"
-    assert dom.images and all(src.startswith(published) for src in dom.images)  # ours only
+    logo = "data:image/svg+xml;base64," + base64.b64encode(
+        (root / "theme" / "logo.svg").read_bytes()
+    ).decode("ascii")
+    assert dom.images[0] == logo  # the publisher's, from the theme
+    assert dom.images[1:] and all(src.startswith(published) for src in dom.images[1:])
     assert not [uri for uri in pdf_uris(root / "output" / "fr" / f"{SLUG}.pdf") if EVIL in uri]
 
 

@@ -92,6 +92,17 @@ class ArticleView:
         return bool(self.localized.credits.translator or self.localized.credits.reviewer)
 
     @property
+    def cover_image(self) -> Block | None:
+        """The figure the front matter's ``cover_image`` names, shown on the cover too."""
+        src = self.localized.article.meta.cover_image
+        if not src:
+            return None
+        return next(
+            (b for b in self.localized.article.walk() if b.kind == "image" and b.src == src),
+            None,
+        )
+
+    @property
     def has_people(self) -> bool:
         return self.has_accountability or self.has_credits
 
