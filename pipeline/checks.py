@@ -43,6 +43,7 @@ from pipeline.fonts import fontconfig_coverage
 from pipeline.glossary import Glossary
 from pipeline.glossary import problems as glossary_problems
 from pipeline.inline import Links, inline_structure, inline_tokens, plain_text
+from pipeline.numbering import digit_systems, native_digits, numbering_system
 from pipeline.plurals import cldr_plural_forms, parse_plural_forms
 from pipeline.project import parse_locale
 
@@ -797,6 +798,30 @@ def check_length(entry: Entry, ctx: CheckContext) -> list[Problem]:
     return [("warning", f"translation is unusually long: {size}")]
 
 
+_LATIN_WORD = re.compile(r"\S*[A-Za-z]\S*")
+"""A word with a Latin letter (B12, COVID-19, a URL): its digits are the name's own."""
+
+
+def check_digits(entry: Entry, ctx: CheckContext) -> list[Problem]:
+    """Numbers in the digits the language's readers use (:mod:`pipeline.numbering`), as
+    the page numbers, lists, dates and hours around them are written: an Arabic brochure
+    counts its pages ١، ٢، ٣ and should not say "80%" on them."""
+    text = plain_text(entry.msgstr, entry.links)
+    for term in ctx.do_not_translate:
+        text = text.replace(term, " ")
+    other = digit_systems(_LATIN_WORD.sub(" ", text)) - {numbering_system(ctx.lang)}
+    if not other:
+        return []
+    example = native_digits("0123456789", ctx.lang)
+    return [
+        (
+            "warning",
+            f"digits of another script ({', '.join(sorted(other))}): {ctx.lang} readers "
+            f"write {example}, as this edition's page numbers and dates are",
+        )
+    ]
+
+
 # --- running the checks ---------------------------------------------------------------------
 
 CHECKS: list[tuple[str, CheckFunction]] = [
@@ -811,6 +836,7 @@ CHECKS: list[tuple[str, CheckFunction]] = [
     ("font-coverage", check_font_coverage),
     ("invisible", check_invisible),
     ("length", check_length),
+    ("digits", check_digits),
     ("glossary", check_glossary),
     ("whitespace", check_whitespace),
     ("doubled-word", check_doubled_word),
@@ -839,6 +865,7 @@ SILENCING_FLAGS: dict[str, frozenset[str]] = {
         {"ignore-whitespace", "ignore-double-space", "ignore-begin-space", "ignore-end-space"}
     ),
     "length": frozenset({"ignore-length", "ignore-max-length"}),
+    "digits": frozenset({"ignore-digits"}),
 }
 """The warnings a translator may silence on one entry with a flag (``#, ignore-same``), by our
 name or Weblate's, so the same file works in both. Errors that protect patients (figures,

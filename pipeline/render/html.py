@@ -24,6 +24,7 @@ from pipeline.render.l10n import (
     format_hours,
     format_size,
     language_name,
+    native_digits,
 )
 from pipeline.render.site import Site, relative_url
 from pipeline.translate import LocalizedArticle, Text, text_direction
@@ -73,7 +74,10 @@ class ArticleView:
 
     def date(self, day: date | None) -> str:
         """A day as the page's language writes it ("30 novembre 2026")."""
-        return format_date(day, "long", locale=babel_locale(self.localized.lang)) if day else ""
+        if day is None:
+            return ""
+        lang = self.localized.lang
+        return native_digits(format_date(day, "long", locale=babel_locale(lang)), lang)
 
     @property
     def accountability(self) -> Accountability:
