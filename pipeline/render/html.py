@@ -6,6 +6,7 @@ they return bytes and write nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
@@ -18,7 +19,13 @@ from pipeline.article import Accountability, Block, Reference
 from pipeline.errors import RenderError
 from pipeline.layout import INDEX_PATH, page_path, pdf_path
 from pipeline.render.environment import GettextTranslations, environment_for, static_text
-from pipeline.render.l10n import babel_locale, counter_style, format_size, language_name
+from pipeline.render.l10n import (
+    babel_locale,
+    counter_style,
+    format_size,
+    language_name,
+    unbreakable_punctuation_spaces,
+)
 from pipeline.render.site import Site, relative_url
 from pipeline.translate import LocalizedArticle, Text, text_direction
 
@@ -196,6 +203,29 @@ def page_links(site: Site, lang: str, slug: str) -> PageLinks:
     )
 
 
+_NOT_TEXT = re.compile(
+    r"<(style|script|pre|code|textarea)\b.*?</\1>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE
+)
+"""What in a rendered page is not running text: tags, comments, code and style sheets."""
+
+
+def spaced(html: str, lang: str) -> str:
+    """``html`` with :func:`unbreakable_punctuation_spaces` applied to its text only.
+
+    Run on the rendered page, so that article text, interface messages and titles
+    are all spaced alike; markup, attributes, code and CSS (``a :focus``) are left as
+    they are. Jinja escapes ``<`` and ``>`` in text, so every ``<`` here opens a tag.
+    """
+    pieces: list[str] = []
+    start = 0
+    for match in _NOT_TEXT.finditer(html):
+        pieces.append(unbreakable_punctuation_spaces(html[start : match.start()], lang))
+        pieces.append(match.group())
+        start = match.end()
+    pieces.append(unbreakable_punctuation_spaces(html[start:], lang))
+    return "".join(pieces)
+
+
 def _publisher(name: str) -> Markup:
     """A name isolated (the publisher's, a translator's), as it may be Latin in any script."""
     return Markup("<bdi>%s</bdi>") % name
@@ -226,7 +256,7 @@ def render_page(
         )
     except TemplateError as exc:
         raise RenderError(f"page.html: {exc}", page_path(localized.lang, view.slug)) from exc
-    return html.encode("utf-8")
+    return spaced(html, localized.lang).encode("utf-8")
 
 
 @dataclass(frozen=True)

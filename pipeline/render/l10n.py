@@ -8,6 +8,7 @@ numbers and name languages as English does.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 
 from babel import Locale
@@ -158,3 +159,18 @@ def page_margins(paper: str) -> tuple[float, float]:
 def column_inches(paper: str) -> float:
     """Width of a brochure's text column, which a figure spans: the same on every paper."""
     return COLUMN_MM / 25.4
+
+
+NARROW_NBSP = "\u202f"
+_SPACE_BEFORE: Mapping[str, re.Pattern[str]] = {
+    # French sets ; ! ? : (and the inside of « ») apart from the word with a thin space
+    # that never breaks: a "?" alone at the start of a line reads as a stray mark.
+    "fr": re.compile(r"[ \u00a0](?=[?!;:»])|(?<=«)[ \u00a0]"),
+}
+
+
+def unbreakable_punctuation_spaces(text: str, lang: str) -> str:
+    """``text`` with the breakable spaces its language puts before ``? ! ; :`` made narrow
+    no-break spaces (U+202F) where that language wants them (French), else unchanged."""
+    rule = _SPACE_BEFORE.get(babel_locale(lang).language) if lang not in PSEUDO_LOCALES else None
+    return rule.sub(NARROW_NBSP, text) if rule else text
