@@ -278,8 +278,13 @@ def _finish(
         return
     site = planning.listing_site(config, plan, manifest, report)
     source = config.source_language
-    source_ui = ui_translations(source, plan.sources.ui_mo(source), {})
-    rendered = {INDEX_PATH: render_index(site, source_ui)}
+    state: dict[str, object] = {}
+    # Each row of the index is in its own language; a page's key covers its ui catalog.
+    editions_ui = {
+        e.lang: ui_translations(e.lang, plan.sources.ui_mo(e.lang), state) for e in site.editions
+    }
+    source_ui = ui_translations(source, plan.sources.ui_mo(source), state)
+    rendered = {INDEX_PATH: render_index(site, source_ui, editions_ui)}
     if config.site_url:
         rendered[SITEMAP_PATH] = render_sitemap(site)
     for name, data in rendered.items():
