@@ -279,11 +279,17 @@ def _finish(
     site = planning.listing_site(config, plan, manifest, report)
     source = config.source_language
     state: dict[str, object] = {}
-    # Each row of the index is in its own language; a page's key covers its ui catalog.
-    editions_ui = {
-        e.lang: ui_translations(e.lang, plan.sources.ui_mo(e.lang), state) for e in site.editions
-    }
     source_ui = ui_translations(source, plan.sources.ui_mo(source), state)
+    # Each row of the index is in its own language (a page's key covers its ui catalog).
+    # A language this build did not ask for may have an unreadable catalog: its row,
+    # still listed with the page and brochure it had, then shows the source's labels.
+    editions_ui = {}
+    for edition in site.editions:
+        try:
+            ui_mo = plan.sources.ui_mo(edition.lang)
+        except PipelineError:
+            continue
+        editions_ui[edition.lang] = ui_translations(edition.lang, ui_mo, state)
     rendered = {INDEX_PATH: render_index(site, source_ui, editions_ui)}
     if config.site_url:
         rendered[SITEMAP_PATH] = render_sitemap(site)
