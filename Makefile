@@ -1,6 +1,7 @@
 # The two commands of the README: `make build` and `make test`.
 # Both work on a fresh Debian 12 machine as root; they install what they need first.
 # Python packages come from uv.lock only (exact versions and hashes); `make lock` renews it.
+# The page tests' axe-core comes from the npm registry, pinned by sha512 (tests/axe_core.py).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,6 +22,7 @@ test: system-deps test-system-deps $(BIN)/.installed-test git-config
 	$(UV) lock --check --offline
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/python tests/axe_core.py
 	$(BIN)/pytest
 
 bench: system-deps $(BIN)/.installed-bench

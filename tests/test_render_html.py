@@ -279,7 +279,8 @@ def test_index_lists_every_language_by_its_own_name(
 ) -> None:
     page = open_page(output / "index.html")
     names = page.eval(
-        "[...document.querySelectorAll('.language-name')].map(e => [e.lang, e.dir, e.textContent])"
+        "[...document.querySelectorAll('.language-name')]"
+        ".map(e => [e.closest('[lang]').lang, e.closest('[dir]').dir, e.textContent])"
     )
     assert names == [["en", "ltr", "English"], ["ar", "rtl", "العربية"]]
     hrefs: list[str] = page.eval("[...document.querySelectorAll('a[href]')].map(a => a.href)")

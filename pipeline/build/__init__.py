@@ -294,8 +294,19 @@ def _finish(
         return
     site = planning.listing_site(config, plan, manifest, report)
     source = config.source_language
-    source_ui = ui_translations(source, plan.sources.ui_mo(source), {})
-    rendered = {INDEX_PATH: render_index(site, source_ui)}
+    state: dict[str, object] = {}
+    source_ui = ui_translations(source, plan.sources.ui_mo(source), state)
+    # Each row of the index is in its own language (a page's key covers its ui catalog).
+    # A language this build did not ask for may have an unreadable catalog: its row,
+    # still listed with the page and brochure it had, then shows the source's labels.
+    editions_ui = {}
+    for edition in site.editions:
+        try:
+            ui_mo = plan.sources.ui_mo(edition.lang)
+        except PipelineError:
+            continue
+        editions_ui[edition.lang] = ui_translations(edition.lang, ui_mo, state)
+    rendered = {INDEX_PATH: render_index(site, source_ui, editions_ui)}
     if config.site_url:
         rendered[SITEMAP_PATH] = render_sitemap(site)
     for name, data in rendered.items():

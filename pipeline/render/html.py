@@ -6,12 +6,14 @@ they return bytes and write nothing.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
 from babel.dates import format_date
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError
 from markupsafe import Markup
 
 from pipeline.article import Accountability, Block, Reference
@@ -25,6 +27,7 @@ from pipeline.render.l10n import (
     format_size,
     language_name,
     native_digits,
+    unbreakable_punctuation_spaces,
 )
 from pipeline.render.site import Site, relative_url
 from pipeline.translate import LocalizedArticle, Text, text_direction
@@ -217,6 +220,29 @@ def page_links(site: Site, lang: str, slug: str) -> PageLinks:
     )
 
 
+_NOT_TEXT = re.compile(
+    r"<(style|script|pre|code|textarea)\b.*?</\1>|<!--.*?-->|<[^>]*>", re.DOTALL | re.IGNORECASE
+)
+"""What in a rendered page is not running text: tags, comments, code and style sheets."""
+
+
+def spaced(html: str, lang: str) -> str:
+    """``html`` with :func:`unbreakable_punctuation_spaces` applied to its text only.
+
+    Run on the rendered page, so that article text, interface messages and titles
+    are all spaced alike; markup, attributes, code and CSS (``a :focus``) are left as
+    they are. Jinja escapes ``<`` and ``>`` in text, so every ``<`` here opens a tag.
+    """
+    pieces: list[str] = []
+    start = 0
+    for match in _NOT_TEXT.finditer(html):
+        pieces.append(unbreakable_punctuation_spaces(html[start : match.start()], lang))
+        pieces.append(match.group())
+        start = match.end()
+    pieces.append(unbreakable_punctuation_spaces(html[start:], lang))
+    return "".join(pieces)
+
+
 def _publisher(name: str) -> Markup:
     """A name isolated (the publisher's, a translator's), as it may be Latin in any script."""
     return Markup("<bdi>%s</bdi>") % name
@@ -248,7 +274,7 @@ def render_page(
         )
     except TemplateError as exc:
         raise RenderError(f"page.html: {exc}", page_path(localized.lang, view.slug)) from exc
-    return html.encode("utf-8")
+    return spaced(html, localized.lang).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -262,34 +288,53 @@ class IndexEntry:
     pdf_size: str | None
 
 
-def render_index(site: Site, translations: GettextTranslations) -> bytes:
+def render_index(
+    site: Site,
+    translations: GettextTranslations,
+    editions_ui: Mapping[str, GettextTranslations] | None = None,
+) -> bytes:
     """``index.html``: every article in every published language, page and PDF.
 
     ``translations`` is the source language's ``ui`` catalog: the index is
-    in the source language, each language named in its own.
+    in the source language, each language named in its own. Each row (an
+    article in one language) is in that language: its labels come from
+    ``editions_ui[lang]`` (the source's messages, marked as such, where a
+    language has no ui catalog), its sizes in its digits, its text aligned
+    to its direction. The source-language row omits the title its section's
+    heading already shows.
     """
     env = environment_for(translations, theme=site.theme)
+    source = site.source_lang
     articles = []
     for article in site.articles:
-        entries = [
-            IndexEntry(
+        rows = []
+        for e in site.editions_of(article.slug):
+            size = site.pdf_size(e.lang, article.slug)
+            entry = IndexEntry(
                 lang=e.lang,
                 name=e.name,
                 direction=e.direction,
-                title=article.titles.get(e.lang),
+                title=article.titles.get(e.lang) if e.lang != source else None,
                 html_href=relative_url(INDEX_PATH, e.html_path(article.slug)),
                 pdf_href=relative_url(INDEX_PATH, e.pdf_path(article.slug)),
-                pdf_size=_size(site, e.lang, article.slug),
+                pdf_size=format_size(size, e.lang) if size is not None else None,
             )
-            for e in site.editions_of(article.slug)
-        ]
-        title = article.titles.get(site.source_lang) or next(iter(article.titles.values()), "")
-        articles.append((article.slug, title, entries))
+            ui = (editions_ui or {}).get(e.lang, translations)
+            untranslated = source if e.lang != source else None
+            rows.append(
+                _index_row(
+                    environment_for(ui, untranslated_lang=untranslated, theme=site.theme),
+                    entry,
+                    article.slug,
+                )
+            )
+        title = article.titles.get(source) or next(iter(article.titles.values()), "")
+        articles.append((article.slug, title, rows))
     try:
         html = env.get_template("index.html").render(
             site=site,
-            lang=site.source_lang,
-            text_dir=text_direction(site.source_lang),
+            lang=source,
+            text_dir=text_direction(source),
             articles=articles,
             publisher=_publisher(site.publisher),
             publisher_name=site.publisher,
@@ -301,10 +346,12 @@ def render_index(site: Site, translations: GettextTranslations) -> bytes:
     return html.encode("utf-8")
 
 
-def _size(site: Site, lang: str, slug: str) -> str | None:
-    """A PDF's size, formatted in the source language (the language of the index)."""
-    size = site.pdf_size(lang, slug)
-    return format_size(size, site.source_lang) if size is not None else None
+def _index_row(env: Environment, entry: IndexEntry, slug: str) -> Markup:
+    try:
+        row = env.get_template("_edition.html").render(entry=entry, slug=slug)
+    except TemplateError as exc:
+        raise RenderError(f"_edition.html: {exc}", INDEX_PATH) from exc
+    return Markup(spaced(row, entry.lang))
 
 
 def render_sitemap(site: Site) -> bytes:

@@ -7,6 +7,7 @@ numbers and name languages as English does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from babel.dates import format_interval
@@ -116,3 +117,18 @@ def format_hours(hours: Iterable[OpeningHours], lang: str) -> list[tuple[str, st
         times = format_interval(row.opens, row.closes, clock, locale=locale)
         rows.append((named, native_digits(times, lang)))
     return rows
+
+
+NARROW_NBSP = "\u202f"
+_SPACE_BEFORE: Mapping[str, re.Pattern[str]] = {
+    # French sets ; ! ? : (and the inside of « ») apart from the word with a thin space
+    # that never breaks: a "?" alone at the start of a line reads as a stray mark.
+    "fr": re.compile(r"[ \u00a0](?=[?!;:»])|(?<=«)[ \u00a0]"),
+}
+
+
+def unbreakable_punctuation_spaces(text: str, lang: str) -> str:
+    """``text`` with the breakable spaces its language puts before ``? ! ; :`` made narrow
+    no-break spaces (U+202F) where that language wants them (French), else unchanged."""
+    rule = _SPACE_BEFORE.get(babel_locale(lang).language) if lang not in PSEUDO_LOCALES else None
+    return rule.sub(NARROW_NBSP, text) if rule else text
