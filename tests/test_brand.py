@@ -11,6 +11,7 @@ import base64
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -374,3 +375,32 @@ def test_the_cover_shows_the_figure_the_front_matter_names(built: Path, tmp_path
         pages = pdf_pages(with_image)
         heading = "Key points" if lang == "en" else "النقاط الرئيسية"
         assert heading not in pages[0] and heading in pages[1]
+
+
+# --- the web pages, as the brochure -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_web_contents_list_the_references_as_the_brochure_does(built: Path, lang: str) -> None:
+    html = (built / "output" / lang / f"{SLUG}.html").read_text("utf-8")
+    toc = html[
+        html.index('<nav class="toc"') : html.index("</nav>", html.index('<nav class="toc"'))
+    ]
+    assert toc.count("<li>") == html.count('<h2 id="s') + 1
+    assert '<a href="#references-title">' in toc and 'id="references-title"' in html
+
+
+def test_arabic_and_bengali_pages_are_set_as_large_as_the_brochure_sets_them(
+    built: Path, chromium: Any
+) -> None:
+    """The brochure's script factors (fonts.FontStack.scale) size the page's text too."""
+    sizes = {}
+    for lang in ("en", "ar", "fa", "bn"):
+        page = chromium.new_page()
+        page.goto((built / "output" / lang / f"{SLUG}.html").as_uri())
+        sizes[lang] = page.eval_on_selector(
+            ".article-body p", "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        page.close()
+    assert sizes["ar"] == sizes["fa"] == pytest.approx(1.25 * sizes["en"])
+    assert sizes["bn"] == pytest.approx(1.15 * sizes["en"])

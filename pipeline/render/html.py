@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from pipeline.article import Accountability, Block, Reference
 from pipeline.errors import RenderError
+from pipeline.fonts import print_stack
 from pipeline.layout import INDEX_PATH, page_path, pdf_path
 from pipeline.render.environment import GettextTranslations, environment_for, stylesheet
 from pipeline.render.l10n import (
@@ -248,6 +249,14 @@ def _publisher(name: str) -> Markup:
     return Markup("<bdi>%s</bdi>") % name
 
 
+def _script_size(lang: str) -> str:
+    """The page's root size for its script, by the factor the brochure uses
+    (:attr:`pipeline.fonts.FontStack.scale`): Arabic and Bengali letters look as large as
+    Latin ones, and every size of page.css, in rem, follows."""
+    scale = print_stack(lang).scale
+    return f"\n:root {{ font-size: {100 * scale:g}%; }}\n" if scale != 1 else ""
+
+
 def render_page(
     localized: LocalizedArticle, site: Site, translations: GettextTranslations
 ) -> bytes:
@@ -268,7 +277,7 @@ def render_page(
             site=site,
             publisher=_publisher(localized.article.meta.publisher),
             publisher_name=localized.article.meta.publisher,
-            css=stylesheet("page.css", site.theme),
+            css=stylesheet("page.css", site.theme) + _script_size(localized.lang),
             counter=counter_style(localized.lang),
             contact_hours=format_hours(site.contact.hours, localized.lang),
         )
