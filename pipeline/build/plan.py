@@ -298,6 +298,7 @@ def _site(
         paper=config.paper,
         contact=config.contact,
         theme=read_theme(config, sources.files),
+        terms=config.do_not_translate,
     )
 
 

@@ -7,7 +7,7 @@ they return bytes and write nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
@@ -244,6 +244,36 @@ def spaced(html: str, lang: str) -> str:
     return "".join(pieces)
 
 
+_NOT_MARKABLE = re.compile(
+    r"<(style|script|pre|code|textarea|title)\b.*?</\1>|<!--.*?-->|<[^>]*>",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def mark_terms(html: str, terms: Sequence[str], lang: str, source_lang: str) -> str:
+    """``html`` with every do-not-translate term in its text marked as the source
+    language's: ``<span lang="en" dir="ltr">MedTravellers</span>`` on an Arabic page.
+
+    A name left in Latin letters is then set as Latin text (not enlarged with the Arabic
+    or Bengali around it), hyphenated as English or not at all, read by a screen reader in
+    English, and tagged ``/Lang (en)`` in the brochure. Tags, attributes, the title, code
+    and the source language's own pages are left as they are; the text is never changed.
+    """
+    if not terms or lang == source_lang:
+        return html
+    names = sorted(set(terms), key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    wrap = f'<span lang="{source_lang}" dir="{text_direction(source_lang)}">\\1</span>'
+    pieces: list[str] = []
+    start = 0
+    for match in _NOT_MARKABLE.finditer(html):
+        pieces.append(pattern.sub(wrap, html[start : match.start()]))
+        pieces.append(match.group())
+        start = match.end()
+    pieces.append(pattern.sub(wrap, html[start:]))
+    return "".join(pieces)
+
+
 def _publisher(name: str) -> Markup:
     """A name isolated (the publisher's, a translator's), as it may be Latin in any script."""
     return Markup("<bdi>%s</bdi>") % name
@@ -283,6 +313,7 @@ def render_page(
         )
     except TemplateError as exc:
         raise RenderError(f"page.html: {exc}", page_path(localized.lang, view.slug)) from exc
+    html = mark_terms(html, site.terms, localized.lang, localized.source_lang)
     return spaced(html, localized.lang).encode("utf-8")
 
 

@@ -35,7 +35,7 @@ from pipeline.render.environment import (
     environment_for,
     stylesheet,
 )
-from pipeline.render.html import article_view
+from pipeline.render.html import article_view, mark_terms
 from pipeline.render.l10n import counter_style, format_hours, page_margins, paper_size
 from pipeline.render.pagination import render_keeping_words
 from pipeline.render.site import Site
@@ -113,7 +113,7 @@ def render_print_html(
     inner, outer = page_margins(paper)
     publisher = Markup("<bdi>%s</bdi>") % name
     try:
-        return env.get_template("print.html").render(
+        document = env.get_template("print.html").render(
             page=view,
             site=site,
             publisher=publisher,
@@ -128,6 +128,7 @@ def render_print_html(
             qr_code=_qr_code(web_url) if web_url else "",
             contact_hours=format_hours(site.contact.hours, lang),
         )
+        return mark_terms(document, site.terms, lang, localized.source_lang)
     except TemplateError as exc:
         raise RenderError(f"print.html: {exc}", pdf_path(lang, view.slug)) from exc
 

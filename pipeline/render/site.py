@@ -77,6 +77,9 @@ class Site:
     """How readers reach the publisher (``[tool.pipeline.contact]``)."""
     theme: Theme = NO_THEME
     """The publisher's logo, colours, fonts and overrides (``[tool.pipeline] theme``)."""
+    terms: tuple[str, ...] = ()
+    """Names kept as the source writes them (``do_not_translate``): in another language's
+    text they are marked as the source language's (:func:`pipeline.render.html.mark_terms`)."""
 
     def __post_init__(self) -> None:
         pseudo = [e.lang for e in self.editions if e.lang in PSEUDO_LOCALES]
@@ -115,6 +118,7 @@ def make_site(
     paper: Mapping[str, str] | None = None,
     contact: Contact | None = None,
     theme: Theme = NO_THEME,
+    terms: tuple[str, ...] = (),
 ) -> Site:
     """Build the :class:`Site` from every published (article, language).
 
@@ -146,4 +150,5 @@ def make_site(
         paper=dict(paper or {}),
         contact=contact or Contact(),
         theme=theme,
+        terms=terms,
     )
