@@ -38,7 +38,9 @@ class FontStack:
     high (bowls and teeth of م س و ص) against Noto Serif's 0.54 em x-height, and Bengali and
     Devanagari letters hang under their headline in less room than a Latin x-height: compared
     side by side at 12 pt, Naskh matches Latin at about 1.25 times the size, Bengali and
-    Devanagari at about 1.15. Scripts not yet compared keep 1."""
+    Devanagari at about 1.15. Compared the same way, Hebrew, Tamil, Nastaliq Urdu and Chinese,
+    Japanese and Korean look as large as Latin at 1: their letters reach the Latin x-height or
+    above (CJK ideographs fill the em), so they keep 1."""
 
     @property
     def families(self) -> tuple[str, ...]:
