@@ -15,7 +15,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from babel.messages.catalog import Catalog, Message
 
@@ -126,10 +126,12 @@ def edition_credits(catalog: Catalog, record: ReviewRecord | None) -> Credits:
     translator = re.sub(r"\s*<[^>]*>\s*$", "", str(catalog.last_translator or "")).strip()
     if translator.upper().startswith("FULL NAME"):
         translator = ""
+    revised = catalog.revision_date  # the POT's "YEAR-MO-DA HO:MI+ZONE" stays a string
+    on = revised.date() if isinstance(revised, datetime) and translator else None
     signed = reviewed(record, catalog)
     translated = [m for m in catalog if m.id and is_translated(m)]
     if not translated or len(signed) < len({message_key(m) for m in translated}):
-        return Credits(translator)
+        return Credits(translator, translated_on=on)
     reviewer = Counter(s.reviewer for s in signed.values()).most_common(1)[0][0]
     day = max(date.fromisoformat(s.date) for s in signed.values())
-    return Credits(translator, reviewer, day)
+    return Credits(translator, reviewer, day, on)

@@ -57,6 +57,8 @@ class Credits:
     translator: str = ""
     reviewer: str = ""
     reviewed_on: date | None = None
+    translated_on: date | None = None
+    """The catalog's ``PO-Revision-Date``: when its translator last saved it."""
 
 
 @dataclass(frozen=True)

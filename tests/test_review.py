@@ -153,7 +153,7 @@ def test_the_page_and_brochure_name_the_translator_and_the_reviser(project: Path
     run(project, "review", "fr", "--reviewer", "Dr Amélie Roux", "--date", "2026-11-30")
     assert run(project, "build", "--lang", "fr").returncode == 0
     page = (project / "output" / "fr" / f"{SLUG}.html").read_text("utf-8")
-    assert "<p>Traduit par <bdi>Claire Morel</bdi>.</p>" in page
+    assert "<p>Traduit par <bdi>Claire Morel</bdi> le 25 novembre 2026.</p>" in page
     assert "<p>Relu par <bdi>Dr Amélie Roux</bdi> le 30 novembre 2026.</p>" in page
     pdf = subprocess.run(
         ["pdftotext", str(project / "output" / "fr" / f"{SLUG}.pdf"), "-"],

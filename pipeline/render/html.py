@@ -6,6 +6,7 @@ they return bytes and write nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ class ArticleView:
     fallback_language: str | None
     """The source language's name in the page language, when some text fell back to it."""
     reviewed_on: str = ""
+    translated_on: str = ""
     """The day of the translation's review, as the page's language writes a date."""
 
     def date(self, day: date | None) -> str:
@@ -169,9 +171,12 @@ def article_view(localized: LocalizedArticle) -> ArticleView:
     fallback = None
     if localized.fallback_count and localized.lang != localized.source_lang:
         fallback = language_name(localized.source_lang, localized.lang)
-    day = localized.credits.reviewed_on
-    reviewed_on = format_date(day, "long", locale=babel_locale(localized.lang)) if day else ""
-    return ArticleView(localized, shift, toc, references, description, fallback, reviewed_on)
+    view = ArticleView(localized, shift, toc, references, description, fallback)
+    return dataclasses.replace(
+        view,
+        reviewed_on=view.date(localized.credits.reviewed_on),
+        translated_on=view.date(localized.credits.translated_on),
+    )
 
 
 def _reference(localized: LocalizedArticle, reference: Reference) -> ReferenceItem:
