@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from helpers import SLUG, copy_project, run
 
 from pipeline.errors import SourceError
@@ -72,6 +74,17 @@ def test_names_dates_and_version_in_each_language(tmp_path: Path) -> None:
                     assert re.sub(r"\s", "", part) in bare, (lang, part)
                 continue
             assert " ".join(line.replace("\u202f", " ").split()) in brochure, (lang, line)
+    # Every language prints the three dates in its own format and digits, and the version.
+    zero = {"ar": 0x0660, "fa": 0x06F0, "bn": 0x09E6}
+    for lang in ("en", "fr", "ru", "ar", "fa", "bn"):
+        digits = {ord("0") + n: chr(zero.get(lang, ord("0")) + n) for n in range(10)}
+        page = (root / "output" / lang / f"{SLUG}.html").read_text("utf-8")
+        bare = re.sub(r"[\s.:\u060c]", "", pdf_text(root / "output" / lang / f"{SLUG}.pdf"))
+        for day in (date(2026, 11, 2), date(2026, 11, 20), date(2027, 11, 20)):
+            shown = format_date(day, "long", locale=lang).translate(digits)
+            assert shown in page, (lang, shown)
+            assert re.sub(r"[\s.:\u060c]", "", shown) in bare, (lang, shown)
+        assert "1.2" in page and "12" in bare, lang
     assert "is past" not in result.stderr  # next review in 2027: no warning
 
 
