@@ -95,6 +95,7 @@ def test_registry_names() -> None:
         "font-coverage",
         "invisible",
         "length",
+        "digits",
         "glossary",
         "whitespace",
         "doubled-word",
@@ -559,7 +560,11 @@ CLEAN_FR = [
     "%(count)d article",
     "We met in New Delhi.",
 ]
-DEFECTS_AR = {"Stem cell therapy": "unchanged", "Is it safe?": "end-punctuation"}
+DEFECTS_AR = {
+    "Stem cell therapy": "unchanged",
+    "Is it safe?": "end-punctuation",
+    "Take 2 tablets a day.": "digits",
+}
 CLEAN_AR = [
     "80% of patients improved.",
     "Is the treatment safe?",
