@@ -77,6 +77,9 @@ class Preview:
         self.say = say
         self.state = PreviewState(generation=f"{os.getpid()}-{time.time_ns()}")
         self.rebuilds = 0
+        self._editions: dict[tuple[str, str], tuple[tuple[str, str], Any]] = {}
+        """(article, language) -> (hashes of its article and catalog, its edition), for the
+        titles of the language menu."""
 
     # --- what to watch ---------------------------------------------------------------------
 
@@ -119,7 +122,8 @@ class Preview:
     # --- one rebuild -----------------------------------------------------------------------
 
     def rebuild(self, changed: Iterable[Path] | None = None) -> None:
-        """Drafts of the affected pages, then the build; errors are shown, never raised."""
+        """Drafts of the affected pages, the build, then findings and refused previews;
+        errors are shown, never raised."""
         started = time.perf_counter()
         changed = None if changed is None else list(changed)
         if changed is not None and any(p.name == "pyproject.toml" for p in changed):
@@ -131,22 +135,24 @@ class Preview:
         languages = self.affected(changed)
         if not languages:
             return
+        sources = self._sources()
+        problems: list[str] = []
         try:
-            drafts, notes = self._drafts(languages)
+            drafts = self._drafts(sources, languages)
         except PipelineError as exc:  # the build names it too, and builds the other languages
             self._failed(str(exc))
-            self._build(languages, started)
-            return
-        with self.state.lock:
-            self.state.memory.update(drafts)
-            self.state.notes.update(notes)
-            self.state.error = ""
+            problems.append(str(exc))
+            drafts = {}
         if drafts:
+            with self.state.lock:
+                self.state.memory.update(drafts)
             self._announce(drafts)
             self.say(f"preview: {len(drafts)} page(s) drafted in {_since(started)}")
-        self._build(languages, started)
+        self._build(sources, languages, started, problems)
 
-    def _build(self, languages: list[str], started: float) -> None:
+    def _build(
+        self, sources: Any, languages: list[str], started: float, problems: list[str]
+    ) -> None:
         options = BuildOptions(tuple(self.requested), jobs=1)
         try:
             report = build(self.config, options, progress=self.say)
@@ -158,24 +164,28 @@ class Preview:
             self.rebuilds += 1
         for warning in report.warnings:
             self.say(f"pipeline: warning: {warning}")
-        problems = [str(error) for error in report.unreadable]
-        problems += [str(error) for _, error in report.failed]
-        for problem in problems:
+        found = [str(error) for error in report.unreadable]
+        found += [str(error) for _, error in report.failed]
+        for problem in found:
             self.say(f"pipeline: error: {problem}")
-        refused = {(d.lang, d.domain) for d in report.refused}
+        problems = [*dict.fromkeys([*problems, *found])]
+        notes: dict[tuple[str, str], PageNotes] = {}
+        previews: dict[str, bytes] = {}
         try:
-            previews = self._refused_previews(languages) if refused else {}
+            notes = self._all_notes(sources, languages)
+            if report.refused:
+                previews = self._refused_previews(sources, languages)
         except PipelineError as exc:
             problems.append(str(exc))
-            previews = {}
         written = [target.path for target, _ in report.built]
         with self.state.lock:
             for path in [p for p in self.state.memory if _lang_of(p) in languages]:
                 del self.state.memory[path]
             self.state.memory.update(previews)
+            self.state.notes.update(notes)
             self.state.error = f"pipeline: error: {problems[0]}" if problems else ""
-            self.state.lock.notify_all()
-        self._announce([*written, *previews, *report.removed])
+        pages = [page_path(lang, slug) for lang, slug in notes]
+        self._announce([*written, *previews, *report.removed, *pages])
         self.say(
             f"rebuilt in {_since(started)}: {len(written)} file(s) written, "
             f"{len(report.refused)} not published (previewed), {len(problems)} error(s)"
@@ -210,30 +220,38 @@ class Preview:
 
         return Sources(InputFiles(self.config))
 
-    def _drafts(
-        self, languages: list[str]
-    ) -> tuple[dict[str, bytes], dict[tuple[str, str], PageNotes]]:
-        """The pages of ``languages`` as the next build will write them, and their notes."""
+    def _articles(self, sources: Any) -> list[tuple[str, str]]:
+        """(source path, slug) of every article."""
+        config = self.config
+        paths = [config.relative(p) for p in config.articles()]
+        return [(path, sources.article(path).slug) for path in paths]
+
+    def _drafts(self, sources: Any, languages: list[str]) -> dict[str, bytes]:
+        """The pages of ``languages`` as the next build will write them (the brochure's
+        size aside), to serve while it renders."""
+        return {
+            page_path(lang, slug): self._render_page(sources, path, lang)
+            for path, slug in self._articles(sources)
+            for lang in languages
+        }
+
+    def _all_notes(self, sources: Any, languages: list[str]) -> dict[tuple[str, str], PageNotes]:
+        """The findings of ``languages`` (the checks and gate the build runs) for each page."""
         from pipeline.build.gating import decide
 
-        sources = self._sources()
-        config = self.config
-        pages: dict[str, bytes] = {}
         notes: dict[tuple[str, str], PageNotes] = {}
-        for path in [config.relative(p) for p in config.articles()]:
-            article = sources.article(path)
+        for path, slug in self._articles(sources):
             for lang in languages:
-                if lang == config.source_language:
-                    notes[(lang, article.slug)] = PageNotes(generation=self.state.generation)
-                else:
-                    verdict = decide(sources, path, article.slug, lang)
-                    if verdict.unreadable:
-                        raise verdict.unreadable[0]
-                    notes[(lang, article.slug)] = self._notes(
-                        sources, path, lang, verdict.findings, verdict.decision.reasons
-                    )
-                pages[page_path(lang, article.slug)] = self._render_page(sources, path, lang)
-        return pages, notes
+                if lang == self.config.source_language:
+                    notes[(lang, slug)] = PageNotes(generation=self.state.generation)
+                    continue
+                verdict = decide(sources, path, slug, lang)
+                if verdict.unreadable:
+                    raise verdict.unreadable[0]
+                notes[(lang, slug)] = self._notes(
+                    sources, path, lang, verdict.findings, verdict.decision.reasons
+                )
+        return notes
 
     def _notes(
         self, sources: Any, path: str, lang: str, findings: list[Finding], reasons: Iterable[str]
@@ -260,21 +278,26 @@ class Preview:
         )
 
     def _site(self, sources: Any, lang: str, pdf_sizes: dict[tuple[str, str], int]) -> Any:
+        """The site as a page of ``lang`` sees it: every published edition, and its own.
+
+        Other languages are read for their titles only (the language menu); each is kept
+        until its article or catalog changes, so a draft parses only its own catalog.
+        """
         from pipeline.render.site import make_site
 
         config = self.config
         output = config.output_path
         editions = []
-        for path in [config.relative(p) for p in config.articles()]:
-            slug = sources.article(path).slug
+        for path, slug in self._articles(sources):
             for other in [config.source_language, *config.languages()]:
-                shown = other == lang or (output / page_path(other, slug)).is_file()
-                if shown:
-                    with contextlib.suppress(PipelineError):
-                        editions.append(sources.localized(path, other))
                 pdf = output / pdf_path(other, slug)
                 if pdf.is_file():
                     pdf_sizes.setdefault((other, slug), pdf.stat().st_size)
+                if other == lang:
+                    editions.append(sources.localized(path, other))
+                elif (output / page_path(other, slug)).is_file():
+                    with contextlib.suppress(PipelineError):
+                        editions.append(self._other_edition(sources, path, other))
         return make_site(
             editions,
             site_url=config.site_url,
@@ -282,6 +305,17 @@ class Preview:
             pdf_sizes=pdf_sizes,
             paper=config.paper,
         )
+
+    def _other_edition(self, sources: Any, path: str, lang: str) -> Any:
+        config = self.config
+        files = sources.files
+        slug = sources.article(path).slug
+        catalog = "" if lang == config.source_language else config.po_path(lang, slug)
+        key = (files.digest(config.root / path), files.digest(catalog) if catalog else "")
+        cached = self._editions.get((path, lang))
+        if cached is None or cached[0] != key:
+            cached = self._editions[(path, lang)] = (key, sources.localized(path, lang))
+        return cached[1]
 
     def _render_page(
         self,
@@ -299,16 +333,14 @@ class Preview:
         )
         return render_page(sources.localized(path, lang), site, ui)
 
-    def _refused_previews(self, languages: list[str]) -> dict[str, bytes]:
+    def _refused_previews(self, sources: Any, languages: list[str]) -> dict[str, bytes]:
         """Page, brochure and images of each refused (article, language), in memory."""
         from pipeline.build import jobs
         from pipeline.build.manifest import Target
 
         config = self.config
-        sources = self._sources()
         files: dict[str, bytes] = {}
-        for path in [config.relative(p) for p in config.articles()]:
-            slug = sources.article(path).slug
+        for path, slug in self._articles(sources):
             for lang in languages:
                 published = (config.output_path / page_path(lang, slug)).is_file()
                 if lang == config.source_language or published:
