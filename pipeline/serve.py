@@ -190,6 +190,9 @@ class Preview:
             f"rebuilt in {_since(started)}: {len(written)} file(s) written, "
             f"{len(report.refused)} not published (previewed), {len(problems)} error(s)"
         )
+        # What the build parsed is cyclic garbage now; served and announced, collect it here
+        # rather than let it pile up until the collector's rare full pass.
+        gc.collect()
 
     def _failed(self, message: str) -> None:
         line = f"pipeline: error: {message}"
