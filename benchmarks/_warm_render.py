@@ -1,9 +1,11 @@
-"""WeasyPrint alone, warm: one print document rendered again and again in one process.
+"""WeasyPrint alone, warm: one print document rendered on request by one long-lived process.
 
-Run as a script: ``python _warm_render.py DOCS_DIR NAME.html N``. It imports
-WeasyPrint, makes one FontConfiguration, renders the document once untimed
-(what a long-lived process has done before its first rebuild), then N times,
-and prints the N timings as a JSON list. Nothing of the pipeline is imported.
+Run as a script: ``python _warm_render.py DOCS_DIR NAME.html``. It imports
+WeasyPrint, makes one FontConfiguration and renders the document once untimed
+(what a long-lived process has done before its first rebuild). Then, for each
+line read on stdin, it renders the document again and prints the seconds it took,
+so that the suite can time it right beside each measurement it compares it with.
+Nothing of the pipeline is imported.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    docs_dir, name, renders = Path(argv[0]), argv[1], int(argv[2])
+    docs_dir, name = Path(argv[0]), argv[1]
     index = json.loads((docs_dir / "documents.json").read_text(encoding="utf-8"))
     base_url = next(doc["base_url"] for doc in index["documents"] if doc["html"] == name)
     document = (docs_dir / name).read_text(encoding="utf-8")
@@ -24,16 +26,19 @@ def main(argv: list[str]) -> int:
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
-    seconds: list[float] = []
-    for number in range(renders + 1):
+
+    def render() -> float:
         started = time.perf_counter()
         pdf = HTML(string=document, base_url=base_url).write_pdf(
             font_config=font_config, pdf_variant=index["pdf_variant"]
         )
         assert pdf
-        if number:
-            seconds.append(time.perf_counter() - started)
-    print(json.dumps(seconds))
+        return time.perf_counter() - started
+
+    render()
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(f"{render():.6f}", flush=True)
     return 0
 
 

@@ -15,7 +15,6 @@ is read from ``/proc`` before and after.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import subprocess
@@ -119,10 +118,15 @@ def _word(number: int) -> str:
     return "zq" + "".join(chr(ord("a") + int(digit)) for digit in str(number))
 
 
-def measure_edits(server: Server, project: Path, slug: str, edits: int) -> tuple[Series, Series]:
-    """Seconds from each save to the page, and to the brochure, served with the change."""
-    page_series, pdf_series = Series(), Series()
+def measure_edits(
+    server: Server, project: Path, slug: str, edits: int, warm: WarmRenderer
+) -> tuple[Series, Series, Series, Series]:
+    """Seconds from each save to the page, and to the brochure, served with the change;
+    WeasyPrint's warm render of the brochure right after each (the same moment's load), and
+    the brochure's render inside the server's build (from its progress line)."""
+    page_series, pdf_series, warm_series, inside = Series(), Series(), Series(), Series()
     page, pdf = f"{LANG}/{slug}.html", f"{LANG}/{slug}.pdf"
+    progress = re.compile(rf"^\[\d+/\d+\] {re.escape(pdf)} \(([\d.]+) s\)")
     for number in range(edits):
         word = _word(number)
         before = hashlib.sha256(server.get(pdf)).digest()
@@ -141,20 +145,44 @@ def measure_edits(server: Server, project: Path, slug: str, edits: int) -> tuple
             time.sleep(0.005)
         page_series.add(page_seconds)
         pdf_series.add(pdf_seconds)
+        match = progress.search(server.wait_for(progress.pattern, after=count))
+        assert match is not None
+        inside.add(float(match.group(1)))
         server.wait_for(r"^rebuilt in ", after=count)  # settled before the next edit
-    return page_series, pdf_series
+        time.sleep(0.3)  # and its memory collected
+        warm_series.add(warm.render())
+    return page_series, pdf_series, warm_series, inside
 
 
-def warm_render(documents: Path, name: str, renders: int) -> Series:
-    """WeasyPrint alone, one warm process: each render of ``name`` after an untimed first."""
-    result = run(
-        [PYTHON, "-P", str(BENCH_DIR / "_warm_render.py"), documents, name, str(renders)],
-        documents,
-    )
-    series = Series()
-    for seconds in json.loads(result.stdout.strip().splitlines()[-1]):
-        series.add(float(seconds))
-    return series
+class WarmRenderer:
+    """WeasyPrint alone in a long-lived process (``_warm_render.py``), rendering on request."""
+
+    def __init__(self, documents: Path, name: str):
+        self.process = subprocess.Popen(
+            [PYTHON, "-P", str(BENCH_DIR / "_warm_render.py"), str(documents), name],
+            cwd=documents,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        if self._line() != "ready":
+            raise BenchError("_warm_render.py did not start")
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def render(self) -> float:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        return float(self._line())
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(30)
 
 
 def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) -> list[Row]:
@@ -162,7 +190,6 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
     here.mkdir()
     slug = next(iter(article_slugs(frozen).values()))
     corpus = prepare_corpus("serve", frozen, here)
-    warm = warm_render(corpus.documents, f"{LANG}__{slug}.html", max(edits, 5))
     cold = Series()
     for index in range(runs):
         project = Path(shutil.copytree(frozen, here / f"cold-{index}"))
@@ -172,8 +199,9 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
     project = Path(shutil.copytree(frozen, here / "served"))
     log(f"serve: {edits} edits, then {rebuilds} rebuilds")
     server = Server(project)
+    renderer = WarmRenderer(corpus.documents, f"{LANG}__{slug}.html")
     try:
-        page, pdf = measure_edits(server, project, slug, edits)
+        page, pdf, warm, inside = measure_edits(server, project, slug, edits, renderer)
         start_rss = server.rss_mib()
         for number in range(rebuilds):
             count = server.count()
@@ -181,6 +209,7 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
             server.wait_for(r"^rebuilt in .* 2 file\(s\) written", after=count)
         end_rss = server.rss_mib()
     finally:
+        renderer.stop()
         server.stop()
     shutil.rmtree(here, ignore_errors=True)
 
@@ -196,7 +225,12 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
             percent=True,
             note=f"goal <= {PAGE_GOAL} s: {verdict} (a draft from memory, then the build's page)",
         ),
-        time_row(S_SERVE, f"WeasyPrint alone, warm process: the {LANG} brochure", warm),
+        time_row(
+            S_SERVE,
+            f"WeasyPrint alone, warm process: the {LANG} brochure (after each edit)",
+            warm,
+            note=f"inside the server's build: {inside.median:.3f} s (median)",
+        ),
         ratio_row(
             S_SERVE,
             f"save -> brochure served with the change (median of {edits} edits)",
