@@ -76,7 +76,6 @@ class Preview:
         self.requested = languages
         self.say = say
         self.state = PreviewState(generation=f"{os.getpid()}-{time.time_ns()}")
-        self.rebuilds = 0
         self._editions: dict[tuple[str, str], tuple[tuple[str, str], Any]] = {}
         """(article, language) -> (hashes of its article and catalog, its edition), for the
         titles of the language menu."""
@@ -161,7 +160,6 @@ class Preview:
             return
         finally:
             gc.unfreeze()  # the build freezes what it parsed; here the process lives on
-            self.rebuilds += 1
         for warning in report.warnings:
             self.say(f"pipeline: warning: {warning}")
         found = [str(error) for error in report.unreadable]

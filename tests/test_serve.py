@@ -66,6 +66,10 @@ class Served:
                     raise AssertionError(f"no line {pattern!r} in:\n" + "\n".join(self.lines))
                 self._changed.wait(left)
 
+    def count(self) -> int:
+        with self._changed:
+            return len(self.lines)
+
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{path}"
 
@@ -284,3 +288,25 @@ def test_ctrl_c_stops_cleanly_with_no_partial_file_and_no_lock_held(served: Serv
     )
     assert result.returncode == 0, result.stderr
     assert "built 0 file(s)" in result.stdout
+
+
+def test_a_change_of_the_styles_restarts_the_server_and_the_page_follows(
+    served: Served, chromium: Any
+) -> None:
+    """Templates and styles are compiled once per process: a change restarts it on its port."""
+    from pipeline.render.environment import STATIC_DIR
+
+    page = chromium.new_page()
+    try:
+        page.goto(served.url(PAGE))
+        page.evaluate("window.notReloaded = true")
+        count = served.count()
+        os.utime(STATIC_DIR / "page.css")  # the bytes stay as they are
+        served.wait_for(r"^the templates or styles changed: restarting", after=count)
+        served.wait_for(rf"^serving http://127\.0\.0\.1:{served.port}/", after=count)
+        served.wait_for(r"^rebuilt in ", after=count)
+        page.wait_for_function("window.notReloaded === undefined", timeout=20_000)
+        assert page.locator("h1[data-pipeline-po]").count() == 1
+    finally:
+        page.close()
+    assert served.stop() == 0
