@@ -20,11 +20,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import ipaddress
 import json
 import mimetypes
 import os
 import queue
 import signal
+import socket
 import sys
 import threading
 import time
@@ -156,7 +158,8 @@ class Preview:
         try:
             report = build(self.config, options, progress=self.say)
         except PipelineError as exc:
-            self._failed(str(exc))
+            if str(exc) not in problems:  # not said already by the draft
+                self._failed(str(exc))
             return
         finally:
             gc.unfreeze()  # the build freezes what it parsed; here the process lives on
@@ -165,8 +168,9 @@ class Preview:
         found = [str(error) for error in report.unreadable]
         found += [str(error) for _, error in report.failed]
         for problem in found:
-            self.say(f"pipeline: error: {problem}")
-        problems = [*dict.fromkeys([*problems, *found])]
+            if problem not in problems:
+                self.say(f"pipeline: error: {problem}")
+                problems.append(problem)
         notes: dict[tuple[str, str], PageNotes] = {}
         previews: dict[str, bytes] = {}
         try:
@@ -498,6 +502,8 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], preview: Preview):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         self.preview = preview
         self.root = preview.config.output_path
         self.stopping = threading.Event()
@@ -534,8 +540,11 @@ def serve(
     server = PreviewServer((host, port), preview)
     thread = threading.Thread(target=server.serve_forever, name="preview-http", daemon=True)
     thread.start()
-    bound_host, bound_port = server.server_address[:2]
-    say(f"serving http://{_url_host(str(bound_host))}:{bound_port}/ (Ctrl-C stops)")
+    bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
+    say(f"serving http://{_url_host(bound_host)}:{bound_port}/ (Ctrl-C stops)")
+    if not ipaddress.ip_address(bound_host).is_loopback:
+        say(f"pipeline: warning: {bound_host} is not a loopback address: whoever reaches this "
+            "machine can read the previews, refused languages included")  # fmt: skip
     changes: queue.Queue[set[Path] | None] = queue.Queue()
     ready = threading.Event()
 
