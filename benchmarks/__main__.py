@@ -15,8 +15,9 @@ from benchmarks.builds import freeze_project, peak_memory, run_builds
 from benchmarks.common import BenchError, Row, log, use_pycache
 from benchmarks.extraction import run_extraction
 from benchmarks.report import machine, render, write_readme
+from benchmarks.serve import run_serve
 
-PARTS = ("builds", "extraction", "memory")
+PARTS = ("builds", "extraction", "memory", "serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
         help="files that one-process-per-file tools are timed on, then scaled (100)",
     )
     parser.add_argument(
+        "--edits", type=int, default=10, metavar="N", help="catalog edits timed under serve (10)"
+    )
+    parser.add_argument(
+        "--rebuilds",
+        type=int,
+        default=100,
+        metavar="N",
+        help="rebuilds of the serving process before its memory is read again (100)",
+    )
+    parser.add_argument(
         "--write-readme", action="store_true", help="rewrite the results of benchmarks/README.md"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -52,12 +63,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.runs < 1 or args.articles < 1 or args.sample < 1:
-        raise SystemExit("--runs, --articles and --sample must be positive")
+    if min(args.runs, args.articles, args.sample, args.edits, args.rebuilds) < 1:
+        raise SystemExit("--runs, --articles, --sample, --edits and --rebuilds must be positive")
     build_runs = 2 if args.quick else args.runs
     extract_runs = 1 if args.quick else args.runs
     memory_runs = 1 if args.quick else min(args.runs, 3)
     sample = min(args.sample, 50) if args.quick else args.sample
+    edits = min(args.edits, 5) if args.quick else args.edits
+    rebuilds = min(args.rebuilds, 20) if args.quick else args.rebuilds
     parts = set(args.only or PARTS)
 
     started = time.perf_counter()
@@ -68,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         use_pycache(work / "pycache")
         note = ""
-        if parts & {"builds", "memory"}:
+        if parts & {"builds", "memory", "serve"}:
             frozen, note = freeze_project(work / "frozen")
             if note:
                 log(f"note: {note}")
@@ -79,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += extraction_rows
         if "memory" in parts:
             rows += peak_memory(work, frozen, memory_runs)
+        if "serve" in parts:
+            rows += run_serve(work, frozen, build_runs, edits, rebuilds)
     except BenchError as exc:
         print(f"benchmarks: error: {exc}", file=sys.stderr)
         return 1
@@ -95,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("builds", build_runs),
             ("extraction", extract_runs),
             ("memory", memory_runs),
+            ("serve", build_runs),
         )
         if part in parts
     )

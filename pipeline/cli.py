@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
     )
+    serve = verbs.add_parser(
+        "serve", help="build, then rebuild on every change and serve output/ for preview"
+    )
+    serve.add_argument("--lang", action="append", metavar="LANG", help="only these languages")
+    serve.add_argument("--port", type=int, default=8000, metavar="N", help="port (default 8000)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     return parser
 
 
@@ -221,6 +229,17 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     return report.exit_code
 
 
+def _serve(config: Config, args: argparse.Namespace, err: TextIO) -> int:
+    from pipeline.serve import serve
+
+    languages = tuple(dict.fromkeys(_build_language(lang) for lang in args.lang or ()))
+
+    def say(line: str) -> None:
+        print(line, file=err, flush=True)
+
+    return serve(config, languages, host=args.host, port=args.port, say=say)
+
+
 def _build_language(lang: str) -> str:
     from pipeline.project import PSEUDO_TAGS, language_tag, to_bcp47
 
@@ -255,6 +274,8 @@ def main(
         config = load_config()
         if args.verb == "build":
             return _build(config, args, out, err)
+        if args.verb == "serve":
+            return _serve(config, args, err)
         from pipeline import workspace
 
         if args.verb == "extract":

@@ -1,0 +1,253 @@
+"""The live preview: from saving a catalog to the rebuilt page and brochure being served.
+
+``pipeline serve --lang fr --port 0`` runs in a fresh copy of the frozen project.
+Each edit inserts a new word into one French paragraph (as
+:func:`benchmarks.projects.change_one_translation` does for the build rows) and
+the suite asks the server, every 5 ms, for the page until it shows the word, and
+for the brochure until its bytes change: the time from the save to each. Against
+them: a cold ``pipeline build --force --lang fr`` in a fresh process (what a
+translator waits for without the server), and WeasyPrint alone rendering the same
+French print document in a warm process (``_warm_render.py``, the first render
+untimed). Then the server is made to rebuild many times, and its resident memory
+is read from ``/proc`` before and after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.builds import prepare_corpus
+from benchmarks.common import (
+    BENCH_DIR,
+    PYTHON,
+    BenchError,
+    Row,
+    Series,
+    Target,
+    child_env,
+    log,
+    pipeline_command,
+    ratio_row,
+    run,
+    time_row,
+)
+from benchmarks.projects import article_slugs, change_one_translation
+
+S_SERVE = "7. Live preview (pipeline serve)"
+PAGE_GOAL = 0.3
+"""Seconds from a save to the page served with the change."""
+BROCHURE = Target("<=", 1.2)
+"""Brochure served after a save / WeasyPrint's own render of it in a warm process."""
+LANG = "fr"
+
+
+class Server:
+    """``pipeline serve --lang fr --port 0`` in ``project``, its terminal read as it goes."""
+
+    def __init__(self, project: Path):
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self.process = subprocess.Popen(
+            pipeline_command("serve", "--lang", LANG, "--port", "0"),
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", self.wait_for(r"^serving http"))
+        if match is None:
+            raise BenchError("pipeline serve did not say where it serves")
+        self.port = int(match.group(1))
+        self.wait_for(r"^rebuilt in ")
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def count(self) -> int:
+        with self._changed:
+            return len(self.lines)
+
+    def wait_for(self, pattern: str, after: int = 0, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines[after:]:
+                    if re.search(pattern, line):
+                        return line
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise BenchError("pipeline serve: no " + pattern + "\n" + "\n".join(self.lines))
+                self._changed.wait(0.5)
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{path}", timeout=10) as reply:
+            data: bytes = reply.read()
+            return data
+
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8")
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if match is None:
+            raise BenchError("no VmRSS for the server")
+        return int(match.group(1)) / 1024
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(2)  # SIGINT, as Ctrl-C
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _word(number: int) -> str:
+    """A new word with no digit (a figure would make the gate refuse the language)."""
+    return "zq" + "".join(chr(ord("a") + int(digit)) for digit in str(number))
+
+
+def measure_edits(
+    server: Server, project: Path, slug: str, edits: int, warm: WarmRenderer
+) -> tuple[Series, Series, Series, Series]:
+    """Seconds from each save to the page, and to the brochure, served with the change;
+    WeasyPrint's warm render of the brochure right after each (the same moment's load), and
+    the brochure's render inside the server's build (from its progress line)."""
+    page_series, pdf_series, warm_series, inside = Series(), Series(), Series(), Series()
+    page, pdf = f"{LANG}/{slug}.html", f"{LANG}/{slug}.pdf"
+    progress = re.compile(rf"^\[\d+/\d+\] {re.escape(pdf)} \(([\d.]+) s\)")
+    for number in range(edits):
+        word = _word(number)
+        before = hashlib.sha256(server.get(pdf)).digest()
+        count = server.count()
+        saved = time.perf_counter()
+        change_one_translation(project, LANG, slug, word)
+        page_seconds = pdf_seconds = None
+        while page_seconds is None or pdf_seconds is None:
+            now = time.perf_counter()
+            if now - saved > 60:
+                raise BenchError(f"edit {number}: not served after 60 s")
+            if page_seconds is None and word.encode() in server.get(page):
+                page_seconds = now - saved
+            if pdf_seconds is None and hashlib.sha256(server.get(pdf)).digest() != before:
+                pdf_seconds = now - saved
+            time.sleep(0.005)
+        page_series.add(page_seconds)
+        pdf_series.add(pdf_seconds)
+        match = progress.search(server.wait_for(progress.pattern, after=count))
+        assert match is not None
+        inside.add(float(match.group(1)))
+        server.wait_for(r"^rebuilt in ", after=count)  # settled before the next edit
+        time.sleep(0.3)  # and its memory collected
+        warm_series.add(warm.render())
+    return page_series, pdf_series, warm_series, inside
+
+
+class WarmRenderer:
+    """WeasyPrint alone in a long-lived process (``_warm_render.py``), rendering on request."""
+
+    def __init__(self, documents: Path, name: str):
+        self.process = subprocess.Popen(
+            [PYTHON, "-P", str(BENCH_DIR / "_warm_render.py"), str(documents), name],
+            cwd=documents,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        if self._line() != "ready":
+            raise BenchError("_warm_render.py did not start")
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def render(self) -> float:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        return float(self._line())
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(30)
+
+
+def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) -> list[Row]:
+    here = work / "serve"
+    here.mkdir()
+    slug = next(iter(article_slugs(frozen).values()))
+    corpus = prepare_corpus("serve", frozen, here)
+    cold = Series()
+    for index in range(runs):
+        project = Path(shutil.copytree(frozen, here / f"cold-{index}"))
+        cold.add(run(pipeline_command("build", "--force", "--lang", LANG), project).seconds)
+        shutil.rmtree(project)
+
+    project = Path(shutil.copytree(frozen, here / "served"))
+    log(f"serve: {edits} edits, then {rebuilds} rebuilds")
+    server = Server(project)
+    renderer = WarmRenderer(corpus.documents, f"{LANG}__{slug}.html")
+    try:
+        page, pdf, warm, inside = measure_edits(server, project, slug, edits, renderer)
+        start_rss = server.rss_mib()
+        for number in range(rebuilds):
+            count = server.count()
+            change_one_translation(project, LANG, slug, _word(10_000 + number))
+            server.wait_for(r"^rebuilt in .* 2 file\(s\) written", after=count)
+        end_rss = server.rss_mib()
+    finally:
+        renderer.stop()
+        server.stop()
+    shutil.rmtree(here, ignore_errors=True)
+
+    verdict = "PASS" if page.median <= PAGE_GOAL else "FAIL"
+    return [
+        time_row(S_SERVE, f"cold `pipeline build --force --lang {LANG}` (a new process)", cold),
+        ratio_row(
+            S_SERVE,
+            f"save -> page served with the change (median of {edits} edits)",
+            page,
+            cold,
+            "of the cold build",
+            percent=True,
+            note=f"goal <= {PAGE_GOAL} s: {verdict} (a draft from memory, then the build's page)",
+        ),
+        time_row(
+            S_SERVE,
+            f"WeasyPrint alone, warm process: the {LANG} brochure (after each edit)",
+            warm,
+            note=f"inside the server's build: {inside.median:.3f} s (median)",
+        ),
+        ratio_row(
+            S_SERVE,
+            f"save -> brochure served with the change (median of {edits} edits)",
+            pdf,
+            warm,
+            "served / WeasyPrint warm",
+            BROCHURE,
+        ),
+        Row(
+            S_SERVE,
+            f"server RSS after its first build -> after {rebuilds} more rebuilds",
+            None,
+            1,
+            note=f"{end_rss - start_rss:+.1f} MB",
+            value=f"{start_rss:.0f} -> {end_rss:.0f} MB",
+        ),
+    ]
+
+
+__all__ = ["run_serve"]
