@@ -90,6 +90,8 @@ class Preview:
         paths.append(config.root / "pyproject.toml")
         if config.glossary:
             paths.append(config.root / config.glossary)
+        if config.theme:  # the publisher's logo, colours, fonts and templates
+            paths.append(config.root / config.theme)
         return [path for path in paths if path.exists()]
 
     def theme_changed(self, changed: Iterable[Path]) -> bool:
@@ -288,7 +290,7 @@ class Preview:
         Other languages are read for their titles only (the language menu); each is kept
         until its article or catalog changes, so a draft parses only its own catalog.
         """
-        from pipeline.render.site import make_site
+        from pipeline.build.plan import project_site
 
         config = self.config
         output = config.output_path
@@ -303,13 +305,7 @@ class Preview:
                 elif (output / page_path(other, slug)).is_file():
                     with contextlib.suppress(PipelineError):
                         editions.append(self._other_edition(sources, path, other))
-        return make_site(
-            editions,
-            site_url=config.site_url,
-            source_lang=config.source_language,
-            pdf_sizes=pdf_sizes,
-            paper=config.paper,
-        )
+        return project_site(sources, editions, pdf_sizes)
 
     def _other_edition(self, sources: Any, path: str, lang: str) -> Any:
         config = self.config

@@ -310,3 +310,12 @@ def test_a_change_of_the_styles_restarts_the_server_and_the_page_follows(
     finally:
         page.close()
     assert served.stop() == 0
+
+
+def test_a_change_of_the_theme_is_rebuilt_and_served(served: Served) -> None:
+    """The publisher's theme folder is watched like the catalogs: a new tint is on the page."""
+    count = served.edit("theme/theme.toml", lambda text: text.replace("#e8f3f1", "#eef2f8"))
+    served.wait_for(r"^rebuilt in ", after=count)
+    status, data = served.get("/" + PAGE)
+    assert status == 200 and b"--tint: #eef2f8;" in data
+    assert b"--tint: #eef2f8;" in (served.root / "output" / PAGE).read_bytes()

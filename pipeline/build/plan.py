@@ -6,6 +6,7 @@ never imports the parsers, Babel or WeasyPrint.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -290,11 +291,22 @@ def _site(
         for target in manifest.targets()
         if target.fmt == "pdf"
     }
+    return project_site(sources, _editions(sources, slugs, published, report), sizes)
+
+
+def project_site(
+    sources: Sources,
+    editions: Iterable[LocalizedArticle],
+    pdf_sizes: Mapping[tuple[str, str], int],
+) -> Site:
+    """The site of ``editions`` with the project's settings: its address, paper, contact
+    details, theme (read from the bytes this build hashed) and do-not-translate names."""
+    config = sources.config
     return make_site(
-        _editions(sources, slugs, published, report),
+        editions,
         site_url=config.site_url,
         source_lang=config.source_language,
-        pdf_sizes=sizes,
+        pdf_sizes=pdf_sizes,
         paper=config.paper,
         contact=config.contact,
         theme=read_theme(config, sources.files),
