@@ -8,6 +8,7 @@ place that touches disk.
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
 from collections.abc import Collection, Iterable, Iterator
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_file
+from babel.messages.extract import extract, extract_from_file
 
 from pipeline.article import Article
 from pipeline.inline import plain_text
@@ -69,6 +70,20 @@ def _template_messages(
             strip_comment_tags=True,
         ):
             yield name, lineno, message, comments, context
+
+
+def template_text_keys(text: str) -> frozenset[Key]:
+    """(msgid, context) of every gettext call in a template given as text (a theme's)."""
+    found = extract(
+        "jinja2.ext:babel_extract",
+        io.BytesIO(text.encode("utf-8")),
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)},
+        options={"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+    )
+    return frozenset(
+        (message if isinstance(message, str) else message[0], context)
+        for _, message, _, context in found
+    )
 
 
 def ui_template(

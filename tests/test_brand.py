@@ -404,3 +404,19 @@ def test_arabic_and_bengali_pages_are_set_as_large_as_the_brochure_sets_them(
         page.close()
     assert sizes["ar"] == sizes["fa"] == pytest.approx(1.25 * sizes["en"])
     assert sizes["bn"] == pytest.approx(1.15 * sizes["en"])
+
+
+def test_a_theme_template_may_not_drop_the_medical_disclaimer(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    layout = (ROOT / "pipeline" / "templates" / "_layout.html").read_text("utf-8")
+    start = layout.index('<section class="disclaimer"')
+    end = layout.index("</section>", start) + len("</section>")
+    theme_folder(root, {"templates/_layout.html": layout[:start] + layout[end:]})
+    done = run(root, "build", "--lang", "fr")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "pipeline: error: theme/templates/_layout.html: replaces _layout.html but leaves out "
+        "its critical message 'This information is for education only and does not replace '"
+    )
+    theme_folder(root, {"templates/_layout.html": layout.replace("<footer", "<footer data-x")})
+    assert run(root, "build", "--lang", "fr").returncode == 0  # kept: accepted

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build.files import MISSING, bytes_sha, read_regular, sha
+from pipeline.catalog import critical_ui_keys, template_text_keys
+from pipeline.errors import ConfigError
 from pipeline.fonts import family_charset
 from pipeline.images import is_remote, resolve_src, variant_file
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
@@ -78,14 +80,35 @@ def theme_files(config: Config) -> list[Path]:
 
 
 def read_theme(config: Config, files: InputFiles) -> Theme:
-    """The theme, from the bytes this build hashed."""
-    return load_theme(
+    """The theme, from the bytes this build hashed; refused if one of its templates leaves
+    out a critical message (the medical disclaimer) of the template it replaces."""
+    theme = load_theme(
         config.root,
         config.theme,
         files.read,
         templates=[p.name for p in TEMPLATES_DIR.glob("*.html")],
         installed=lambda family: bool(family_charset(family)),
     )
+    if theme.templates:
+        _keep_critical_messages(theme)
+    return theme
+
+
+def _keep_critical_messages(theme: Theme) -> None:
+    package = dict(template_files_by_name())
+    for name, text in sorted(theme.templates):
+        lost = critical_ui_keys([(package[name], name)]) - template_text_keys(text)
+        if lost:
+            message = sorted(lost, key=str)[0][0]
+            raise ConfigError(
+                f"replaces {name} but leaves out its critical message {message[:60]!r}...: "
+                "the pages or brochures would go out without it",
+                f"{theme.folder}/templates/{name}",
+            )
+
+
+def template_files_by_name() -> list[tuple[str, Path]]:
+    return [(p.name, p) for p in sorted(TEMPLATES_DIR.glob("*.html"))]
 
 
 def settings_fingerprint(config: Config, files: InputFiles | None = None) -> str:
