@@ -84,14 +84,14 @@ def native_digits(text: str, lang: str) -> str:
     return text.translate({ord("0") + n: chr(zero + n) for n in range(10)})
 
 
+_DIGITS: Mapping[str, str] = {
+    chr(zero + n): name
+    for name, (_, zero) in {**NUMBERING, "latn": ("decimal", ord("0"))}.items()
+    for n in range(10)
+}
+"""Every digit of every numbering system above, and the ASCII ones (``latn``)."""
+
+
 def digit_systems(text: str) -> set[str]:
     """The numbering systems whose digits ``text`` writes (``latn`` for ASCII digits)."""
-    found = set()
-    for char in text:
-        if "0" <= char <= "9":
-            found.add("latn")
-            continue
-        for name, (_, zero) in NUMBERING.items():
-            if zero <= ord(char) <= zero + 9:
-                found.add(name)
-    return found
+    return {_DIGITS[char] for char in text if char in _DIGITS}
