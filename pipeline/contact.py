@@ -19,6 +19,7 @@ language formats with CLDR's own day names, times and digits
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import time
@@ -74,9 +75,10 @@ class Contact:
 
 def _time(text: str, where: str) -> time:
     hours, minutes = (int(part) for part in text.split(":"))
-    if not (0 <= hours <= 24 and 0 <= minutes < 60) or (hours == 24 and minutes):
-        raise ValueError(f"{where}: {text!r} is not a time of day")
-    return time(0, 0) if hours == 24 else time(hours, minutes)
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        hint = " (for midnight, close at 23:59)" if text.startswith("24") else ""
+        raise ValueError(f"{where}: {text!r} is not a time of day{hint}")
+    return time(hours, minutes)
 
 
 def parse_hours(text: str) -> OpeningHours:
@@ -95,8 +97,10 @@ def parse_hours(text: str) -> OpeningHours:
     closes = _time(match["closes"], text)
     if DAYS.index(last) < DAYS.index(first):
         raise ValueError(f"{text!r}: the days run backwards")
-    if closes != time(0, 0) and closes <= opens:
-        raise ValueError(f"{text!r}: closes before it opens")
+    if closes <= opens:
+        raise ValueError(
+            f"{text!r}: closes before it opens (hours past midnight are not supported)"
+        )
     return OpeningHours(DAYS.index(first), DAYS.index(last), opens, closes)
 
 
@@ -134,5 +138,12 @@ def contact_from_table(value: Any) -> Contact:
             rows = [rows]
         if not isinstance(rows, list) or not all(isinstance(t, str) for t in rows):
             raise ValueError("hours must be a list like ['Mon-Fri 09:00-18:00']")
-        fields["hours"] = tuple(parse_hours(row) for row in rows)
+        hours = tuple(parse_hours(row) for row in rows)
+        for earlier, later in itertools.pairwise(hours):
+            if later.first <= earlier.last:
+                raise ValueError(
+                    "hours must list each day once, Monday first: "
+                    f"{rows[hours.index(later)]!r} comes after {rows[hours.index(earlier)]!r}"
+                )
+        fields["hours"] = hours
     return Contact(**fields)

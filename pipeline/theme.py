@@ -35,6 +35,9 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import tinycss2
 
 from pipeline.errors import ConfigError, SourceError
 from pipeline.images import check_svg
@@ -49,6 +52,8 @@ MIN_CONTRAST_TINT = 4.5
 """Text on the tint (the boxes' headings are large text): WCAG 2.2 AA (1.4.3) at least."""
 FONT_ROLES = ("body", "headings")
 STYLESHEETS = ("page.css", "print.css")
+THEME_SETTINGS = "theme.toml"
+THEME_LOGO = "logo.svg"
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FAMILY = re.compile(r"^[\w][\w .-]*$")
@@ -89,6 +94,81 @@ class Theme:
 
 
 NO_THEME = Theme()
+
+
+_ACTIVE = re.compile(
+    r"<\s*/?\s*(?:script|iframe|frame|object|embed|applet|base|form)\b"
+    r"|<\s*link\b[^>]*\brel\s*=\s*[\"']?[^\"'>]*\b(?:stylesheet|preload|prefetch|import|icon"
+    r"|manifest|modulepreload|dns-prefetch|preconnect|prerender)"
+    r"|<\s*meta\b[^>]*http-equiv"
+    r"|\son[a-z]+\s*=|javascript:|vbscript:"
+    r"|\b(?:src|srcset|poster|data|action|formaction|background)\s*=\s*[\"']?\s*(?:[a-z]+:|//)",
+    re.IGNORECASE,
+)
+"""What in a theme template could run or load something: a page is read by patients, who
+must not be tracked or served another site's script. Links (``href``) stay allowed."""
+
+
+_INLINE_CSS = re.compile(
+    r"<style\b[^>]*>(?P<sheet>.*?)</style>|\sstyle\s*=\s*(?:\"(?P<attr>[^\"]*)\"|'[^']*')",
+    re.IGNORECASE | re.DOTALL,
+)
+"""CSS inside a theme template, checked as its stylesheets are."""
+
+
+def theme_templates(folder: Path) -> list[Path]:
+    """The templates of a theme's folder, not an editor's hidden, swap or backup files."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if not path.name.startswith(".") and not path.name.endswith(("~", ".swp", ".bak"))
+    )
+
+
+def css_problem(css: str) -> tuple[int, str] | None:
+    """(line, why) when a theme stylesheet could load something or escape its <style>.
+
+    Read with tinycss2 (WeasyPrint's CSS tokenizer), so escapes are decoded as a browser
+    decodes them: ``@\\69mport`` is an ``@import``. Only ``data:`` and relative URLs load.
+    """
+    if re.search(r"</\s*style", css, re.IGNORECASE):
+        return 1 + css[: re.search(r"</\s*style", css, re.IGNORECASE).start()].count("\n"), (  # type: ignore[union-attr]
+            "a theme stylesheet may not close the <style> it is put in"
+        )
+
+    def remote(value: str) -> bool:
+        text = value.strip().lower()
+        return text.startswith("//") or (
+            bool(re.match(r"[a-z][a-z0-9+.-]*:", text)) and not (text.startswith("data:"))
+        )
+
+    def walk(tokens: Iterable[Any]) -> tuple[int, str] | None:
+        for token in tokens:
+            kind = getattr(token, "type", "")
+            line = getattr(token, "source_line", 1)
+            if kind == "at-rule" and token.lower_at_keyword in ("import", "namespace"):
+                return line, f"a theme stylesheet may not @{token.lower_at_keyword} another file"
+            if kind == "at-keyword" and token.lower_value in ("import", "namespace"):
+                return line, f"a theme stylesheet may not @{token.lower_value} another file"
+            if kind == "url" and remote(token.value):
+                return line, f"a theme stylesheet may not load {token.value[:60]!r}"
+            if kind == "string" and remote(token.value):
+                return line, f"a theme stylesheet may not load {token.value[:60]!r}"
+            if kind == "function" and token.lower_name == "url":
+                args = [a for a in token.arguments if getattr(a, "type", "") == "string"]
+                if any(remote(a.value) for a in args):
+                    return line, "a theme stylesheet may not load another site's file"
+            for attr in ("prelude", "content", "arguments"):
+                inner = getattr(token, attr, None)
+                if inner:
+                    found = walk(inner)
+                    if found:
+                        return found
+        return None
+
+    return walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)) or walk(
+        tinycss2.parse_component_value_list(css, skip_comments=True)  # a style="" attribute
+    )
 
 
 def luminance(colour: str) -> float:
@@ -196,6 +276,10 @@ def load_theme(
     if not folder:
         return NO_THEME
     base = root / folder
+    if base.is_symlink() or (base.exists() and not base.resolve().is_relative_to(root.resolve())):
+        raise ConfigError(
+            f"the theme folder {folder}/ is a link: name the folder itself", "pyproject.toml"
+        )
     if not base.is_dir():
         raise ConfigError(f"the theme folder {folder}/ does not exist", "pyproject.toml")
     known = set(templates)
@@ -222,29 +306,27 @@ def load_theme(
 
     colours: tuple[tuple[str, str], ...] = ()
     fonts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-    settings = text_of(base / "theme.toml")
+    settings = text_of(base / THEME_SETTINGS)
     if settings is not None:
-        colours, fonts = parse_theme_toml(settings, where(base / "theme.toml"), installed)
-    logo = take(base / "logo.svg") or b""
+        colours, fonts = parse_theme_toml(settings, where(base / THEME_SETTINGS), installed)
+    logo = take(base / THEME_LOGO) or b""
     if logo:
         try:
             check_svg(logo)
         except ValueError as exc:
-            raise SourceError(f"the logo is refused: {exc}", where(base / "logo.svg")) from None
+            raise SourceError(f"the logo is refused: {exc}", where(base / THEME_LOGO)) from None
     stylesheets = []
     for name in STYLESHEETS:
         css = text_of(base / name)
         if css is not None:
-            if re.search(r"</style|@import|url\(\s*['\"]?(?!data:)[a-z]+:", css, re.IGNORECASE):
-                raise SourceError(
-                    "a theme stylesheet may not end the <style>, @import, or load remote URLs",
-                    where(base / name),
-                )
+            problem = css_problem(css)
+            if problem:
+                raise SourceError(problem[1], where(base / name), problem[0])
             stylesheets.append((name, css))
     overrides = []
     template_dir = base / "templates"
     if template_dir.is_dir():
-        for path in sorted(template_dir.iterdir()):
+        for path in theme_templates(template_dir):
             if path.name not in known:
                 raise ConfigError(
                     f"no template of the pipeline is called {path.name} (a theme replaces one "
@@ -253,6 +335,20 @@ def load_theme(
                 )
             source = text_of(path)
             if source is not None:
+                active = _ACTIVE.search(source)
+                if active:
+                    line = source.count("\n", 0, active.start()) + 1
+                    raise SourceError(
+                        f"{active.group().strip()!r}: a theme template may not run script, "
+                        "embed or load anything from another site; link to it instead",
+                        where(path),
+                        line,
+                    )
+                for inline in _INLINE_CSS.finditer(source):
+                    problem = css_problem(inline.group("sheet") or inline.group("attr") or "")
+                    if problem:
+                        line = source.count("\n", 0, inline.start()) + problem[0]
+                        raise SourceError(problem[1], where(path), line)
                 overrides.append((path.name, source))
     return Theme(
         folder=folder,

@@ -60,6 +60,10 @@ def ui_po(root: Path, lang: str) -> Path:
         ({"hours": ["Fri-Mon 09:00-18:00"]}, "the days run backwards"),
         ({"hours": ["Mon 18:00-09:00"]}, "closes before it opens"),
         ({"hours": ["Mon 09:00-25:00"]}, "is not a time of day"),
+        ({"hours": ["Mon-Fri 09:00-24:00"]}, "'24:00' is not a time of day (for midnight, close"),
+        ({"hours": ["Sun 00:00-00:00"]}, "closes before it opens"),
+        ({"hours": ["Sat 10:00-14:00", "Sat 09:00-10:00"]}, "must list each day once, Monday"),
+        ({"hours": ["Sat 10:00-14:00", "Mon-Fri 09:00-18:00"]}, "must list each day once"),
         ({"fax": "+44 20 7946 0000"}, "unknown keys fax"),
     ],
 )
@@ -150,8 +154,43 @@ def load(root: Path) -> object:
         ),
         (
             {"print.css": '@import url("https://fonts.example/x.css");'},
-            "may not end the <style>, @import, or load remote URLs",
-            "theme/print.css",
+            "a theme stylesheet may not @import another file",
+            "theme/print.css:1",
+        ),
+        (
+            {"page.css": 'h2 { color: red }\n@\\69mport "https://evil.example/a.css";'},
+            "a theme stylesheet may not @import another file",
+            "theme/page.css:2",
+        ),
+        (
+            {"page.css": "a {\n  background: url(//evil.example/track.png);\n}"},
+            "a theme stylesheet may not load '//evil.example/track.png'",
+            "theme/page.css:2",
+        ),
+        (
+            {"page.css": 'b { background: image-set("https://evil.example/b.png" 1x) }'},
+            "a theme stylesheet may not load 'https://evil.example/b.png'",
+            "theme/page.css:1",
+        ),
+        (
+            {"page.css": "x { }\n</style><script>alert(1)</script>"},
+            "a theme stylesheet may not close the <style> it is put in",
+            "theme/page.css:2",
+        ),
+        (
+            {"templates/_contact.html": "{% macro contact_block() %}\n<script src=x.js></script>"},
+            "a theme template may not run script, embed or load anything",
+            "theme/templates/_contact.html:2",
+        ),
+        (
+            {"templates/_contact.html": '<p>\n<p style="background: url(//t.example/t.gif)">'},
+            "a theme stylesheet may not load '//t.example/t.gif'",
+            "theme/templates/_contact.html:2",
+        ),
+        (
+            {"templates/_contact.html": '<img src="https://tracker.example/p.gif">'},
+            "a theme template may not run script, embed or load anything",
+            "theme/templates/_contact.html:1",
         ),
     ],
 )
@@ -414,9 +453,56 @@ def test_a_theme_template_may_not_drop_the_medical_disclaimer(tmp_path: Path) ->
     theme_folder(root, {"templates/_layout.html": layout[:start] + layout[end:]})
     done = run(root, "build", "--lang", "fr")
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines()[-1].startswith(
-        "pipeline: error: theme/templates/_layout.html: replaces _layout.html but leaves out "
-        "its critical message 'This information is for education only and does not replace '"
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "pipeline: error: theme/templates/_layout.html: replaces _layout.html but leaves out "
+            "its critical message 'This information is for education only and does not replace '"
+        )
     )
     theme_folder(root, {"templates/_layout.html": layout.replace("<footer", "<footer data-x")})
     assert run(root, "build", "--lang", "fr").returncode == 0  # kept: accepted
+
+
+def test_a_theme_template_cannot_reach_python(tmp_path: Path) -> None:
+    """Theme templates render in Jinja's sandbox: no os.popen through a global's __init__."""
+    root = copy_project(tmp_path / "project")
+    theme_folder(
+        root,
+        {
+            "templates/_contact.html": (
+                "{% macro contact_block(contact, hours, id='contact', heading='h2') -%}"
+                "<p>{{ cycler.__init__.__globals__.os.popen('id').read() }}</p>{%- endmacro %}"
+                "{% macro contact_line(contact) %}{% endmacro %}"
+            )
+        },
+    )
+    done = run(root, "build", "--lang", "fr")
+    assert done.returncode != 0
+    assert "uid=" not in done.stdout + done.stderr
+    assert not (root / "output" / "fr" / f"{SLUG}.html").exists()
+
+
+def test_a_theme_that_hides_the_disclaimer_publishes_nothing(tmp_path: Path) -> None:
+    """Checked on what is rendered, so no template trick (an ``{% if false %}``) gets past."""
+    root = copy_project(tmp_path / "project")
+    layout = (ROOT / "pipeline" / "templates" / "_layout.html").read_text("utf-8")
+    page = (ROOT / "pipeline" / "templates" / "page.html").read_text("utf-8")
+    start = layout.index('<section class="disclaimer"')
+    end = layout.index("</section>", start) + len("</section>")
+    hidden = layout[:start] + "{% if false %}" + layout[start:end] + "{% endif %}" + layout[end:]
+    theme_folder(
+        root,
+        {
+            "templates/_layout.html": hidden,
+            "templates/page.html": page.replace("{{ disclaimer_note() }}", ""),
+        },
+    )
+    done = run(root, "build", "--lang", "fr")
+    assert done.returncode != 0
+    assert (
+        f"fr/{SLUG}.html: it would go out without its critical message 'This information is "
+        "for education only"
+    ) in done.stderr
+    assert not (root / "output" / "fr" / f"{SLUG}.html").exists()

@@ -23,7 +23,14 @@ from pipeline.fonts import family_charset
 from pipeline.images import is_remote, resolve_src, variant_file
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
 from pipeline.render.environment import TEMPLATES_DIR
-from pipeline.theme import Theme, load_theme
+from pipeline.theme import (
+    STYLESHEETS,
+    THEME_LOGO,
+    THEME_SETTINGS,
+    Theme,
+    load_theme,
+    theme_templates,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
@@ -72,11 +79,14 @@ def font_fingerprint(dirs: Iterable[Path] = FONT_DIRS) -> str:
 
 
 def theme_files(config: Config) -> list[Path]:
-    """Every file of the theme folder, in a stable order (none without a theme)."""
+    """The files of the theme folder a build reads, in a stable order (none without a
+    theme): an editor's backup or swap file beside them changes nothing."""
     if not config.theme:
         return []
     folder = config.root / config.theme
-    return sorted(p for p in folder.rglob("*") if not p.is_dir())
+    read = [folder / name for name in (THEME_SETTINGS, THEME_LOGO, *STYLESHEETS)]
+    templates = folder / "templates"
+    return read + (theme_templates(templates) if templates.is_dir() else [])
 
 
 def read_theme(config: Config, files: InputFiles) -> Theme:

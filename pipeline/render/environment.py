@@ -24,9 +24,12 @@ from jinja2 import (
     StrictUndefined,
 )
 from jinja2.bccache import Bucket
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from pipeline.article import Block
+from pipeline.catalog import critical_ui_keys
+from pipeline.errors import RenderError
 from pipeline.theme import NO_THEME, Theme
 from pipeline.translate import LocalizedArticle, text_direction
 
@@ -75,10 +78,13 @@ def _autoescape(name: str | None) -> bool:
 def make_environment(theme: Theme = NO_THEME) -> Environment:
     """A Jinja2 environment over ``pipeline/templates`` with no translations installed.
 
-    A theme's templates replace the package's of the same name.
+    A theme's templates replace the package's of the same name, in Jinja's immutable
+    sandbox: a theme is the publisher's, but a template may not reach Python's internals
+    (``cycler.__init__.__globals__.os``) or change the objects it is given.
     """
     package = FileSystemLoader(TEMPLATES_DIR)
-    env = Environment(
+    kind = ImmutableSandboxedEnvironment if theme.templates else Environment
+    env = kind(
         loader=ChoiceLoader([DictLoader(dict(theme.templates)), package])
         if theme.templates
         else package,
@@ -237,6 +243,28 @@ def css_counters(message: str, style: str = "decimal") -> Markup:
 def static_text(name: str) -> str:
     """A file of ``pipeline/static``, read once per process."""
     return (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def critical_messages() -> frozenset[tuple[str, str | None]]:
+    """The package templates' messages marked ``{# Critical: ... #}`` (the medical disclaimer)."""
+    return critical_ui_keys(
+        [(p, f"pipeline/templates/{p.name}") for p in TEMPLATES_DIR.glob("*.html")]
+    )
+
+
+def require_critical(html: str, translations: GettextTranslations, where: str) -> None:
+    """Refuse a rendered page or brochure that does not show every critical message, in its
+    language or, untranslated, in the source's: whatever a theme's templates do, no edition
+    goes out without the medical disclaimer."""
+    for message, _ in sorted(critical_messages(), key=str):
+        shown = {str(escape(translations.gettext(message))), str(escape(message))}
+        if not any(text in html for text in shown):
+            raise RenderError(
+                f"it would go out without its critical message {message[:60]!r}...: "
+                "a theme template leaves it out",
+                where,
+            )
 
 
 def stylesheet(name: str, theme: Theme = NO_THEME) -> Markup:

@@ -21,7 +21,12 @@ from pipeline.article import Accountability, Block, Reference
 from pipeline.errors import RenderError
 from pipeline.fonts import print_stack
 from pipeline.layout import INDEX_PATH, page_path, pdf_path
-from pipeline.render.environment import GettextTranslations, environment_for, stylesheet
+from pipeline.render.environment import (
+    GettextTranslations,
+    environment_for,
+    require_critical,
+    stylesheet,
+)
 from pipeline.render.l10n import (
     babel_locale,
     counter_style,
@@ -318,6 +323,7 @@ def render_page(
         )
     except TemplateError as exc:
         raise RenderError(f"page.html: {exc}", page_path(localized.lang, view.slug)) from exc
+    require_critical(html, translations, page_path(localized.lang, view.slug))
     html = mark_terms(html, site.terms, localized.lang, localized.source_lang)
     return spaced(html, localized.lang).encode("utf-8")
 

@@ -33,6 +33,7 @@ from pipeline.render.environment import (
     STATIC_DIR,
     GettextTranslations,
     environment_for,
+    require_critical,
     stylesheet,
 )
 from pipeline.render.html import article_view, mark_terms
@@ -128,6 +129,7 @@ def render_print_html(
             qr_code=_qr_code(web_url) if web_url else "",
             contact_hours=format_hours(site.contact.hours, lang),
         )
+        require_critical(document, translations, pdf_path(lang, view.slug))
         return mark_terms(document, site.terms, lang, localized.source_lang)
     except TemplateError as exc:
         raise RenderError(f"print.html: {exc}", pdf_path(lang, view.slug)) from exc
