@@ -1,0 +1,99 @@
+"""Where render jobs run: this process, a local process pool, or a Dask cluster.
+
+Every executor takes self-contained jobs (:class:`~pipeline.build.jobs.RenderJob`)
+and hands back the bytes each one made, as jobs finish; it never writes a file.
+The coordinator (:func:`pipeline.build.build`) alone writes ``output/``, each
+file atomically, and keeps the manifest, whichever executor rendered it.
+
+A job may be submitted while results are being read (a page once its brochure
+is done): :meth:`Executor.results` runs until nothing is pending.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from pipeline.build.jobs import Made, RenderContext, RenderJob, Result, make, warm_worker
+from pipeline.errors import RenderError
+
+EXECUTORS = ("local", "dask")
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+"""Where ``--executor dask`` finds the scheduler when ``--scheduler`` is not given (Dask's own
+name for it)."""
+
+
+class Executor(ABC):
+    """Runs render jobs somewhere and yields ``(job, bytes or error)`` as they finish."""
+
+    @abstractmethod
+    def submit(self, job: RenderJob, context: RenderContext) -> None: ...
+
+    @abstractmethod
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        """Each submitted job's result, in the order they finish, until none is pending."""
+
+    def check_fonts(self, fonts: str) -> None:  # noqa: B027 (the local ones share our fonts)
+        """Raise when a worker's fonts differ from ``fonts``, this machine's."""
+
+    def close(self) -> None:  # noqa: B027
+        """Stop what the executor started; pending jobs are cancelled."""
+
+
+class InProcess(Executor):
+    """Renders in this process, one job at a time (``--jobs 1``)."""
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[RenderJob, RenderContext]] = deque()
+
+    def submit(self, job: RenderJob, context: RenderContext) -> None:
+        self._queue.append((job, context))
+
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        while self._queue:
+            job, context = self._queue.popleft()
+            yield job, make(job, context)
+
+
+class ProcessPool(Executor):
+    """A pool of this machine's processes, each importing WeasyPrint once, at start."""
+
+    def __init__(self, workers: int, root: Path) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=workers)
+        for _ in range(workers):  # they import the PDF engine while the coordinator plans
+            self._pool.submit(warm_worker, str(root))
+        self._pending: dict[Future[Result], RenderJob] = {}
+
+    def submit(self, job: RenderJob, context: RenderContext) -> None:
+        self._pending[self._pool.submit(make, job, context)] = job
+
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        while self._pending:
+            finished, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = self._pending.pop(future)
+                try:
+                    yield job, future.result()
+                except Exception as exc:  # a worker that crashed: report it, keep building
+                    yield job, RenderError(f"{type(exc).__name__}: {exc}", job.target.path)
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+def font_mismatch(worker: str, theirs: str, ours: str) -> str:
+    return (
+        f"Dask worker {worker} has other fonts than this machine (fingerprint {theirs[:12]}, "
+        f"here {ours[:12]}): its brochures would not be the ones this build is keyed by; "
+        "install the same fonts on every worker"
+    )
+
+
+def wrong_fonts(made: Made, fonts: str) -> str | None:
+    """Why bytes made on a worker cannot be published (its fonts are not ``fonts``), if so."""
+    if made.fonts and made.fonts != fonts:
+        return font_mismatch(made.worker or "?", made.fonts, fonts)
+    return None
