@@ -15,6 +15,7 @@ from pipeline.build.inputs import InputFiles, Inputs, fingerprint
 from pipeline.build.jobs import RenderContext, RenderJob
 from pipeline.build.manifest import IMAGES_MARK, Manifest, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport
+from pipeline.build.shards import split
 from pipeline.build.sources import Sources
 from pipeline.catalog import build_date
 from pipeline.errors import ConfigError, PipelineError, SourceError
@@ -142,13 +143,18 @@ def make_plan(
     )
     stale: dict[Format, list[tuple[Target, str, str]]] = {"pdf": [], "html": []}
     wanted: set[str] = set()
+    editions: dict[str, list[str]] = {}
     for path, slug in slugs.items():
         langs = [
             lang for lang in published[slug] if lang in requested and (lang, slug) not in frozen
         ]
         if options.pseudo:
             langs += [lang for lang in PSEUDO_TAGS if lang in requested or not options.languages]
-        for lang in langs:
+        editions[path] = langs
+    if options.shard is not None:
+        _keep_shard(files, slugs, editions, options.shard)
+    for path, slug in slugs.items():
+        for lang in editions[path]:
             base = inputs.edition_key(path, slug, lang)
             pdf = Target(slug, lang, "pdf", sha("pdf", base, inputs.fonts))
             html = Target(slug, lang, "html", sha("html", base, pdf.key, *published[slug]))
@@ -177,6 +183,24 @@ def make_plan(
     for path in slugs:
         _report_review_due(sources, path, report)
     return plan
+
+
+def _keep_shard(
+    files: InputFiles,
+    slugs: dict[str, str],
+    editions: dict[str, list[str]],
+    shard: tuple[int, int],
+) -> None:
+    """Keep in ``editions`` only those of this shard; an edition's cost is its article's size."""
+    config = files.config
+    costs = {
+        (slug, lang): len(files.read(config.root / path) or b"")
+        for path, slug in slugs.items()
+        for lang in editions[path]
+    }
+    part = split(costs, shard[1])[shard[0] - 1]
+    for path, slug in slugs.items():
+        editions[path] = [lang for lang in editions[path] if (slug, lang) in part]
 
 
 def _remove_leftovers(
