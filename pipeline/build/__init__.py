@@ -170,7 +170,7 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
     try:
         from pipeline.build import plan as planning
 
-        plan = planning.make_plan(config, options, files, manifest, report)
+        plan = planning.make_plan(config, options, files, manifest, report, executor.submit)
         _publish_images(plan, output, manifest, progress)
         if plan.pdf_jobs or plan.page_jobs:
             executor.check_fonts(plan.inputs.fonts)
@@ -277,7 +277,8 @@ def _run(
     done = 0
     pages = {(job.target.lang, job.target.slug): job for job in plan.page_jobs}
     for job in longest_first(plan.pdf_jobs):
-        executor.submit(job, plan.context)
+        if job.target.path not in plan.started:
+            executor.submit(job, plan.context)
     brochures = {(job.target.lang, job.target.slug) for job in plan.pdf_jobs}
     for edition in [edition for edition in pages if edition not in brochures]:
         executor.submit(pages.pop(edition), plan.context)  # its brochure is up to date

@@ -18,7 +18,7 @@ from typing import Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
-from pipeline.build.executors import Executor, font_mismatch
+from pipeline.build.executors import Executor, cost, font_mismatch
 from pipeline.build.jobs import _WORKER_STATE, Made, RenderContext, RenderJob, Result, make
 from pipeline.errors import ConfigError, RenderError
 
@@ -95,7 +95,12 @@ class DaskExecutor(Executor):
 
     def submit(self, job: RenderJob, context: RenderContext) -> None:
         future = self._client.submit(
-            render_on_worker, job, self._scattered(context), pure=False, retries=RETRIES
+            render_on_worker,
+            job,
+            self._scattered(context),
+            pure=False,
+            retries=RETRIES,
+            priority=cost(job),
         )
         self._pending[future] = job
         self._finished.add(future)
