@@ -5,9 +5,11 @@ Each worker imports WeasyPrint and loads its fonts once, when it joins
 brochure is keyed by the fonts it was laid out with, so a worker whose fonts
 differ from the coordinator's is refused by name rather than trusted. Jobs
 carry everything they render from (the article, catalogs, site and image
-bytes); the worker returns the bytes. A worker that dies mid-job loses
-nothing but time: the scheduler runs the job again elsewhere, and nothing
-is written until the coordinator holds the whole result.
+bytes); the worker returns the bytes. The context (the site) goes with each
+job: broadcasting it once (``Client.scatter``) waited forever on a worker that
+had just died. A worker that dies mid-job loses nothing but time: the
+scheduler runs the job again elsewhere, and nothing is written until the
+coordinator holds the whole result.
 """
 
 from __future__ import annotations
@@ -77,7 +79,6 @@ class DaskExecutor(Executor):
             raise ConfigError(f"no Dask worker joined the scheduler at {address}") from None
         self._pending: dict[Any, RenderJob] = {}
         self._finished = as_completed(loop=self._client.loop)
-        self._contexts: dict[int, tuple[RenderContext, Any]] = {}
 
     def check_fonts(self, fonts: str) -> None:
         found: dict[str, str] = self._client.run(worker_fonts)
@@ -85,19 +86,11 @@ class DaskExecutor(Executor):
             if theirs != fonts:
                 raise ConfigError(font_mismatch(worker, theirs, fonts))
 
-    def _scattered(self, context: RenderContext) -> Any:
-        """The context sent to every worker once, not with every job."""
-        known = self._contexts.get(id(context))
-        if known is None:
-            future = self._client.scatter(context, broadcast=True, hash=False)
-            known = self._contexts[id(context)] = (context, future)
-        return known[1]
-
     def submit(self, job: RenderJob, context: RenderContext) -> None:
         future = self._client.submit(
             render_on_worker,
             job,
-            self._scattered(context),
+            context,
             pure=False,
             retries=RETRIES,
             priority=cost(job),
@@ -118,5 +111,4 @@ class DaskExecutor(Executor):
         for future in self._pending:
             future.cancel()
         self._pending.clear()
-        self._contexts.clear()
         self._client.close()
