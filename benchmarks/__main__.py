@@ -15,9 +15,10 @@ from benchmarks.builds import freeze_project, peak_memory, run_builds
 from benchmarks.common import BenchError, Row, log, use_pycache
 from benchmarks.extraction import run_extraction
 from benchmarks.report import machine, render, write_readme
+from benchmarks.scale import curve_rows, dask_rows
 from benchmarks.serve import run_serve
 
-PARTS = ("builds", "extraction", "memory", "serve")
+PARTS = ("builds", "extraction", "memory", "dask", "curve", "serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--write-readme", action="store_true", help="rewrite the results of benchmarks/README.md"
     )
+    parser.add_argument(
+        "--curve",
+        default="1,4,16,64",
+        metavar="N,N...",
+        help="copies of the article in the scaling curve, x 6 brochures each (1,4,16,64)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return parser
 
@@ -81,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         use_pycache(work / "pycache")
         note = ""
-        if parts & {"builds", "memory", "serve"}:
+        if parts & {"builds", "memory", "dask", "serve"}:
             frozen, note = freeze_project(work / "frozen")
             if note:
                 log(f"note: {note}")
@@ -92,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += extraction_rows
         if "memory" in parts:
             rows += peak_memory(work, frozen, memory_runs)
+        if "dask" in parts:
+            rows += dask_rows(work, frozen, build_runs)
+        if "curve" in parts:
+            rows += curve_rows(work, tuple(int(n) for n in args.curve.split(",")))
         if "serve" in parts:
             rows += run_serve(work, frozen, build_runs, edits, rebuilds)
     except BenchError as exc:
@@ -110,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("builds", build_runs),
             ("extraction", extract_runs),
             ("memory", memory_runs),
+            ("dask", build_runs),
+            ("curve", 1),
             ("serve", build_runs),
         )
         if part in parts

@@ -45,6 +45,8 @@ from benchmarks.projects import (
 
 OVERHEAD = Target("<=", 1.10)
 SPEEDUP = Target(">=", 1.6)
+FLOOR_GAP = Target(">=", 0.95)
+"""The build's speed-up within 5% of WeasyPrint's own."""
 NOOP = Target("<", 0.05)
 ONE_LANGUAGE = Target("<", 1.2)
 COPIES = 4
@@ -387,6 +389,10 @@ def build_rows(rounds: Rounds, small: Corpus, big: Corpus, note: str) -> list[Ro
                   note="what WeasyPrint alone gains: the attainable bound"),
         ratio_row(S_SPEEDUP, f"floor's own speed-up, {big.pdfs} PDFs: 1 / {n} processes",
                   rounds.big_floor1, rounds.big_floor_n, f"1 / {n} proc", show_seconds=False),
+        _gap_row(f"build's speed-up / floor's, {small.pdfs} brochures", rounds.cold1,
+                 rounds.cold_n, rounds.floor1, rounds.floor_n),
+        _gap_row(f"build's speed-up / floor's, {big.pdfs} brochures", rounds.big_cold1,
+                 rounds.big_cold_n, rounds.big_floor1, rounds.big_floor_n),
         ratio_row(S_NOOP, f"no-op rebuild (build --jobs {n}, nothing changed)", rounds.noop,
                   rounds.cold_n, f"of cold j{n}", NOOP, percent=True),
         ratio_row(S_ONE, f"one {lang} msgstr changed: rebuild (--jobs {n})", rounds.change,
@@ -402,6 +408,20 @@ def build_rows(rounds: Rounds, small: Corpus, big: Corpus, note: str) -> list[Ro
         ratio_row(S_ONE, f"one {lang} msgstr changed vs its floor", rounds.change,
                   rounds.floor_lang, "rebuild / floor", show_seconds=False),
     ]  # fmt: skip
+
+
+def _gap_row(name: str, cold1: Series, cold_n: Series, floor1: Series, floor_n: Series) -> Row:
+    """How much of WeasyPrint's own parallel gain the build keeps, round by round."""
+    gaps = Series(
+        [
+            (c1 / cn) / (f1 / fn)
+            for c1, cn, f1, fn in zip(
+                cold1.values, cold_n.values, floor1.values, floor_n.values, strict=True
+            )
+        ]
+    )
+    return Row(S_SPEEDUP, name, None, gaps.runs, gaps.median, "build / floor gain", FLOOR_GAP,
+               note=f"per round: {', '.join(f'{g:.3f}' for g in gaps.values)}")  # fmt: skip
 
 
 def run_builds(work: Path, runs: int, frozen: Path, note: str) -> list[Row]:

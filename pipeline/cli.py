@@ -91,6 +91,29 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)"
     )
+    build.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where to render: this machine's processes (default) or a Dask cluster",
+    )
+    build.add_argument(
+        "--scheduler",
+        default="",
+        metavar="ADDRESS",
+        help="the Dask scheduler, tcp://HOST:PORT (default: $DASK_SCHEDULER_ADDRESS)",
+    )
+    build.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="build only the I-th of N parts, into <output>-shard-I-of-N/ (for CI matrices)",
+    )
+    build.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="DIR",
+        help="combine these shard folders into the output, then write the index and sitemap",
+    )
     serve = verbs.add_parser(
         "serve", help="build, then rebuild on every change and serve output/ for preview"
     )
@@ -201,10 +224,23 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 
 
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pathlib import Path
+
     from pipeline.build import BuildOptions, build
+    from pipeline.build.shards import parse_shard
 
     languages = tuple(dict.fromkeys(_build_language(lang) for lang in args.lang or ()))
-    options = BuildOptions(languages, args.pseudo, args.force, args.jobs, args.wait)
+    options = BuildOptions(
+        languages,
+        args.pseudo,
+        args.force,
+        args.jobs,
+        args.wait,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        shard=parse_shard(args.shard) if args.shard else None,
+        merge=tuple(Path(folder) for folder in args.merge or ()),
+    )
     report = build(config, options, progress=lambda line: print(line, file=err, flush=True))
     for warning in report.warnings:
         print(f"pipeline: warning: {warning}", file=err)

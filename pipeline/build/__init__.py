@@ -1,4 +1,4 @@
-"""Build: gate each language, render what is stale on a process pool, write atomically.
+"""Build: gate each language, render what is stale on an executor, write atomically.
 
 The build works in phases, as MkDocs does: read and hash every input once,
 decide what is stale against the manifest, gate each requested (article,
@@ -15,7 +15,9 @@ Modules, each using only those above it: :mod:`~pipeline.build.files`,
 :mod:`~pipeline.build.inputs`, :mod:`~pipeline.build.manifest`,
 :mod:`~pipeline.build.lock`, :mod:`~pipeline.build.report`,
 :mod:`~pipeline.build.sources`, :mod:`~pipeline.build.gating`,
-:mod:`~pipeline.build.jobs`, :mod:`~pipeline.build.plan`, and this one.
+:mod:`~pipeline.build.jobs`, :mod:`~pipeline.build.executors` (and
+:mod:`~pipeline.build.cluster`, for Dask), :mod:`~pipeline.build.shards`,
+:mod:`~pipeline.build.plan`, and this one.
 """
 
 from __future__ import annotations
@@ -25,22 +27,22 @@ import gc
 import os
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.build.files import remove_partial_files, shown, write_atomic
+from pipeline.build.files import bytes_sha, remove_partial_files, shown, write_atomic
 from pipeline.build.inputs import InputFiles, fingerprint
 from pipeline.build.lock import BuildLocked, build_lock
 from pipeline.build.manifest import Manifest, Record, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport, Progress
 from pipeline.domains import reserved_domain
-from pipeline.errors import OutputError, PipelineError
+from pipeline.errors import ConfigError, OutputError, PipelineError, RenderError
 from pipeline.layout import IMAGE_DIR
 from pipeline.project import Config
 
 if TYPE_CHECKING:
-    from pipeline.build.jobs import Outcome, RenderJob
+    from pipeline.build.executors import Executor
+    from pipeline.build.jobs import Outcome, RenderJob, Result
     from pipeline.build.plan import Plan
 
 __all__ = [
@@ -70,11 +72,41 @@ def build(
     options = options or BuildOptions()
     started = time.perf_counter()
     report = BuildReport()
+    if options.shard is not None:
+        config = _shard_config(config, options)
     with build_lock(config.cache_path / LOCK_NAME, wait=options.wait, say=progress):
+        if options.merge:
+            _merge(config, options, progress)
+            # What the shards did not provide is rendered here, in this process.
+            options = dataclasses.replace(options, executor="local", jobs=1)
         _build(config, options, report, progress)
     report.warnings.extend(w for w in (site_url_warning(config), email_warning(config)) if w)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _shard_config(config: Config, options: BuildOptions) -> Config:
+    """A shard builds into its own folder, with its own cache, so shards can run side by side."""
+    from pipeline.build.shards import shard_dir
+
+    assert options.shard is not None
+    if options.merge:
+        raise ConfigError("--shard builds a part and --merge combines parts: give one of them")
+    name = shard_dir(config.output_dir, options.shard)
+    return dataclasses.replace(config, output_dir=name, cache_dir=f"{config.cache_dir}/{name}")
+
+
+def _merge(config: Config, options: BuildOptions, progress: Progress) -> None:
+    """Check and copy the shards' files into ``output/`` and the manifest."""
+    from pipeline.build.shards import import_shards
+
+    output = config.output_path
+    output.mkdir(parents=True, exist_ok=True)
+    remove_partial_files(output)
+    manifest, _ = Manifest.load(config.cache_path)
+    count = import_shards(options.merge, output, manifest)
+    manifest.save(config.cache_path)
+    progress(f"merged {count} file(s) from {len(options.merge)} shard(s)")
 
 
 def site_url_warning(config: Config) -> str | None:
@@ -149,29 +181,55 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
         report.skipped = manifest.targets()
         manifest.save(config.cache_path)  # records touched files' new times
         return
-    workers = options.jobs or os.cpu_count() or 1
-    # Workers start importing the PDF engine now, while this process plans.
-    from pipeline.build import jobs
-
-    executor = jobs.start_pool(workers, config.root) if workers > 1 else None
+    # Local workers start importing the PDF engine now, while this process plans.
+    executor = start_executor(options.executor, options.scheduler, options.jobs, config.root)
     try:
         from pipeline.build import plan as planning
 
-        plan = planning.make_plan(config, options, files, manifest, report)
+        plan = planning.make_plan(config, options, files, manifest, report, executor.submit)
         _publish_images(plan, output, manifest, progress)
         if plan.pdf_jobs or plan.page_jobs:
+            executor.check_fonts(plan.inputs.fonts)
             gc.freeze()  # the parsed project lives until the end: keep it out of GC passes
             _run(plan, executor, output, manifest, report, progress)
-        if not report.unreadable:
+        if not report.unreadable and options.shard is None:
             _finish(config, plan, manifest, report, progress)
         if report.ok and not options.languages:
             planning.remove_unused_images(output, manifest, report)
     finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        executor.close()
     # The key of the inputs the plan read, never of what the disk holds after the build.
     manifest.complete = plan.inputs.key(*_option_key(options)) if report.ok else ""
     manifest.save(config.cache_path)
+    if options.shard is not None:
+        from pipeline.build.shards import write_shard_manifest
+
+        write_shard_manifest(output, options.shard, manifest, ok=report.ok)
+
+
+def start_executor(name: str, scheduler: str, jobs: int, root: Path) -> Executor:
+    """The executor a build asked for: ``local`` (``jobs`` processes of this machine, 0 for
+    one per core) or ``dask`` (the cluster whose scheduler is at ``scheduler``)."""
+    from pipeline.build.executors import EXECUTORS, SCHEDULER_VARIABLE, InProcess, ProcessPool
+
+    if name == "dask":
+        address = scheduler or os.environ.get(SCHEDULER_VARIABLE, "")
+        if not address:
+            raise ConfigError(
+                f"--executor dask needs the scheduler's address: --scheduler tcp://HOST:PORT "
+                f"or {SCHEDULER_VARIABLE}"
+            )
+        try:
+            from pipeline.build.cluster import DaskExecutor
+        except ImportError:
+            raise ConfigError(
+                "--executor dask needs Dask's distributed: pip install 'pipeline[dask]'"
+            ) from None
+        return DaskExecutor(address)
+    if name != "local":
+        raise ConfigError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
+    workers = jobs or os.cpu_count() or 1
+    return ProcessPool(workers, root) if workers > 1 else InProcess()
 
 
 def _unrecorded_images(output: Path, manifest: Manifest) -> bool:
@@ -201,8 +259,8 @@ def _unchanged_key(
     return inputs.key(*_option_key(options))
 
 
-def _option_key(options: BuildOptions) -> tuple[str, str]:
-    return ",".join(sorted(options.languages)), str(options.pseudo)
+def _option_key(options: BuildOptions) -> tuple[str, str, str]:
+    return ",".join(sorted(options.languages)), str(options.pseudo), str(options.shard)
 
 
 def _publish_images(plan: Plan, output: Path, manifest: Manifest, progress: Progress) -> None:
@@ -219,35 +277,27 @@ def _publish_images(plan: Plan, output: Path, manifest: Manifest, progress: Prog
         progress(f"images: {written} file(s) written")
 
 
-def _record(output: Path, manifest: Manifest, job: RenderJob, outcome: Outcome) -> None:
-    from pipeline.build.jobs import Rendered
-
-    assert isinstance(outcome, Rendered)
-    target = job.target
-    info = (output / target.path).stat()
-    manifest.files[target.path] = Record(
-        target.key, outcome.sha, outcome.size, info.st_mtime_ns, list(job.uses)
-    )
-
-
 def _run(
     plan: Plan,
-    executor: ProcessPoolExecutor | None,
+    executor: Executor,
     output: Path,
     manifest: Manifest,
     report: BuildReport,
     progress: Progress,
 ) -> None:
-    """Render brochures (on the pool), and each page here as soon as its brochure is done.
-
-    A page shows its PDF's size; rendering it takes milliseconds, so it is not
-    worth a round trip to a worker, and the main process is idle meanwhile.
-    """
-    from pipeline.build.jobs import execute, render_here
+    """Render brochures, longest first, and each page as soon as its brochure is done (a page
+    shows its PDF's size); write each file here, atomically, as its bytes arrive."""
+    from pipeline.build.jobs import longest_first
 
     total = len(plan.pdf_jobs) + len(plan.page_jobs)
     done = 0
     pages = {(job.target.lang, job.target.slug): job for job in plan.page_jobs}
+    for job in longest_first(plan.pdf_jobs):
+        if job.target.path not in plan.started:
+            executor.submit(job, plan.context)
+    brochures = {(job.target.lang, job.target.slug) for job in plan.pdf_jobs}
+    for edition in [edition for edition in pages if edition not in brochures]:
+        executor.submit(pages.pop(edition), plan.context)  # its brochure is up to date
 
     def record(job: RenderJob, outcome: Outcome) -> None:
         nonlocal done
@@ -258,19 +308,39 @@ def _run(
             manifest.files.pop(target.path, None)
             progress(f"[{done}/{total}] FAILED {target.path}: {outcome}")
             return
-        _record(output, manifest, job, outcome)
         report.built.append((target, outcome.seconds))
         progress(f"[{done}/{total}] {target.path} ({outcome.seconds:.2f} s)")
 
-    for job, outcome in execute(plan.pdf_jobs, executor, plan.context, output):
+    for job, result in executor.results():
+        outcome = _write(output, manifest, job, result, plan.inputs.fonts)
         record(job, outcome)
         page = pages.pop((job.target.lang, job.target.slug), None)
         if page is not None:
             if not isinstance(outcome, PipelineError):
                 page = dataclasses.replace(page, pdf_size=outcome.size)
-            record(page, render_here(page, plan.context, output))
-    for page in pages.values():  # pages whose brochure was already up to date
-        record(page, render_here(page, plan.context, output))
+            executor.submit(page, plan.context)
+
+
+def _write(output: Path, manifest: Manifest, job: RenderJob, result: Result, fonts: str) -> Outcome:
+    """Write what a job made, atomically, and record it; or say why it was not written."""
+    from pipeline.build.executors import wrong_fonts
+    from pipeline.build.jobs import Rendered
+
+    if isinstance(result, PipelineError):
+        return result
+    target = job.target
+    problem = wrong_fonts(result, fonts) if target.fmt == "pdf" else None
+    if problem:
+        return RenderError(problem, target.path)
+    try:
+        info = write_atomic(output / target.path, result.data)
+    except PipelineError as exc:
+        return exc
+    digest = bytes_sha(result.data)
+    manifest.files[target.path] = Record(
+        target.key, digest, len(result.data), info.st_mtime_ns, list(job.uses)
+    )
+    return Rendered(digest, len(result.data), result.seconds)
 
 
 def _finish(

@@ -1,9 +1,9 @@
-"""Rendering jobs and where they run: a process pool, or this process.
+"""Rendering jobs: what one page or brochure needs, and the function that renders it.
 
 A job is self-contained (the localized article, the compiled ``ui`` catalog,
-the site): a worker needs nothing from the main process's memory or disk
-except the project's own files that brochures may fetch. Each worker imports
-WeasyPrint and loads its fonts once, when the pool starts.
+the site, the bytes of the images a brochure embeds): a worker needs nothing
+from the coordinator's memory or disk, and returns the bytes it made. Where
+jobs run is :mod:`pipeline.build.executors`' business.
 """
 
 from __future__ import annotations
@@ -11,17 +11,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
 
-from pipeline.build.files import bytes_sha, write_atomic
 from pipeline.build.manifest import Target
-from pipeline.errors import PipelineError, RenderError
+from pipeline.errors import PipelineError
 from pipeline.project import PSEUDO_TAGS
 from pipeline.render.html import render_page
 from pipeline.render.site import Site
@@ -51,6 +48,18 @@ class RenderJob:
 
 
 @dataclass(frozen=True)
+class Made:
+    """A target's bytes as a worker returns them; only the coordinator writes them."""
+
+    data: bytes
+    seconds: float
+    fonts: str = ""
+    """Fingerprint of the fonts of the worker that rendered it (empty: this machine's)."""
+    worker: str = ""
+    """Which worker rendered it (empty: this process or the local pool)."""
+
+
+@dataclass(frozen=True)
 class Rendered:
     """A target written: its hash and size, and how long it took."""
 
@@ -60,6 +69,7 @@ class Rendered:
 
 
 Outcome = Rendered | PipelineError
+Result = Made | PipelineError
 _WORKER_STATE: dict[str, Any] = {}
 
 
@@ -97,58 +107,28 @@ def render_target(job: RenderJob, context: RenderContext, state: dict[str, Any])
     return data
 
 
-def _warm_worker(root: str) -> None:
+def warm_worker(root: str | None) -> None:
     """Import WeasyPrint and load its font configuration once per worker process."""
     from pipeline.render.pdf import PdfRenderer
 
     if "pdf" not in _WORKER_STATE:
-        _WORKER_STATE["pdf"] = PdfRenderer(root=Path(root))
+        _WORKER_STATE["pdf"] = PdfRenderer(root=Path(root) if root else None)
 
 
-def start_pool(workers: int, root: Path) -> ProcessPoolExecutor:
-    executor = ProcessPoolExecutor(max_workers=workers)
-    for _ in range(workers):
-        executor.submit(_warm_worker, str(root))
-    return executor
+def make(job: RenderJob, context: RenderContext) -> Result:
+    """Render one target to bytes (never to disk); runs in a worker or in this process.
 
-
-def render_and_write(job: RenderJob, context: RenderContext, output: str) -> Rendered:
-    """Render one target and write it atomically; runs in a pool worker or in this process."""
+    An error of the target's own (a template that fails) is returned, not raised,
+    so that an executor that retries crashed jobs does not retry it.
+    """
     started = time.perf_counter()
-    data = render_target(job, context, _WORKER_STATE)
-    write_atomic(Path(output) / job.target.path, data)
-    return Rendered(bytes_sha(data), len(data), time.perf_counter() - started)
-
-
-def render_here(job: RenderJob, context: RenderContext, output: Path) -> Outcome:
     try:
-        return render_and_write(job, context, str(output))
+        data = render_target(job, context, _WORKER_STATE)
     except PipelineError as exc:
         return exc
+    return Made(data, time.perf_counter() - started)
 
 
-def execute(
-    jobs: list[RenderJob],
-    executor: ProcessPoolExecutor | None,
-    context: RenderContext,
-    output: Path,
-) -> Iterator[tuple[RenderJob, Outcome]]:
-    """Run ``jobs``, longest first, yielding each as it finishes."""
-    ordered = sorted(jobs, key=lambda job: -len(job.localized.texts) - (job.target.lang != "en"))
-    if executor is None:
-        for job in ordered:
-            yield job, render_here(job, context, output)
-        return
-    pending: dict[Future[Rendered], RenderJob] = {
-        executor.submit(render_and_write, job, context, str(output)): job for job in ordered
-    }
-    while pending:
-        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in finished:
-            job = pending.pop(future)
-            try:
-                yield job, future.result()
-            except PipelineError as exc:
-                yield job, exc
-            except Exception as exc:  # a crash inside a worker: report it, keep building
-                yield job, RenderError(f"{type(exc).__name__}: {exc}", job.target.path)
+def longest_first(jobs: list[RenderJob]) -> list[RenderJob]:
+    """The order to start jobs in, so that the last one to finish is a short one."""
+    return sorted(jobs, key=lambda job: -len(job.localized.texts) - (job.target.lang != "en"))

@@ -6,7 +6,7 @@ never imports the parsers, Babel or WeasyPrint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from pipeline.build.inputs import InputFiles, Inputs, fingerprint, read_theme
 from pipeline.build.jobs import RenderContext, RenderJob
 from pipeline.build.manifest import IMAGES_MARK, Manifest, Target, cached_source
 from pipeline.build.report import BuildOptions, BuildReport
+from pipeline.build.shards import split
 from pipeline.build.sources import Sources
 from pipeline.catalog import build_date
 from pipeline.errors import ConfigError, PipelineError, SourceError
@@ -42,6 +43,11 @@ class Plan:
     page_jobs: list[RenderJob] = field(default_factory=list)
     image_files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     """Output path -> (hash of the source image, bytes) of image files to publish."""
+    started: set[str] = field(default_factory=set)
+    """Output paths of the brochures already submitted while planning."""
+
+
+Submit = Callable[[RenderJob, RenderContext], None]
 
 
 def _requested_languages(config: Config, options: BuildOptions, languages: list[str]) -> set[str]:
@@ -104,19 +110,46 @@ def make_plan(
     files: InputFiles,
     manifest: Manifest,
     report: BuildReport,
+    early: Submit | None = None,
 ) -> Plan:
+    """Gate, find what is stale, make the jobs.
+
+    ``early``, when given, gets each stale brochure's job as soon as its language
+    is known to be published, while the other languages are still being checked:
+    a brochure shows nothing of the others, unlike a page. Those jobs are in the
+    plan's ``pdf_jobs`` too, and listed in its ``started``.
+    """
     sources = Sources(files)
     output = config.output_path
     languages = config.languages()
     requested = _requested_languages(config, options, languages)
     slugs, images = _slugs(sources, manifest)
     inputs = fingerprint(files, languages, slugs, images)
+    print_context = RenderContext(
+        project_site(sources, (), {}), config.root, config.do_not_translate
+    )
+    started: dict[str, RenderJob] = {}
+
+    def start(path: str, slug: str, lang: str) -> None:
+        if early is None or options.shard is not None or lang not in requested:
+            return
+        target = Target(slug, lang, "pdf", sha("pdf", inputs.edition_key(path, slug, lang),
+                                               inputs.fonts))  # fmt: skip
+        if manifest.is_current(output, target):
+            return
+        try:
+            job = _job(sources, target, path, lang)
+        except PipelineError:
+            return  # reported where the plan makes its jobs
+        started[target.path] = job
+        early(job, print_context)
 
     published: dict[str, list[str]] = {}
     frozen: set[tuple[str, str]] = set()
     live_gates: list[str] = []
     for path, slug in slugs.items():
         published[slug] = [config.source_language]
+        start(path, slug, config.source_language)
         for lang in languages:
             if lang not in requested:
                 if manifest.published(lang, slug):
@@ -132,6 +165,7 @@ def make_plan(
                     published[slug].append(lang)
             elif verdict.decision.published:
                 published[slug].append(lang)
+                start(path, slug, lang)
             else:
                 report.refused.append(verdict.decision)
                 unpublish(output, manifest, report, slug, lang)
@@ -143,20 +177,28 @@ def make_plan(
     )
     stale: dict[Format, list[tuple[Target, str, str]]] = {"pdf": [], "html": []}
     wanted: set[str] = set()
+    editions: dict[str, list[str]] = {}
     for path, slug in slugs.items():
         langs = [
             lang for lang in published[slug] if lang in requested and (lang, slug) not in frozen
         ]
         if options.pseudo:
             langs += [lang for lang in PSEUDO_TAGS if lang in requested or not options.languages]
-        for lang in langs:
+        editions[path] = langs
+    if options.shard is not None:
+        _keep_shard(files, slugs, editions, options.shard)
+    for path, slug in slugs.items():
+        for lang in editions[path]:
             base = inputs.edition_key(path, slug, lang)
             pdf = Target(slug, lang, "pdf", sha("pdf", base, inputs.fonts))
             html = Target(slug, lang, "html", sha("html", base, pdf.key, *published[slug]))
             current = True
             for target in (pdf, html):
                 wanted.add(target.path)
-                if manifest.is_current(output, target):
+                if target.path in started:
+                    current = False
+                    stale[target.fmt].append((target, path, lang))
+                elif manifest.is_current(output, target):
                     report.skipped.append(target)
                 else:
                     current = False
@@ -173,11 +215,30 @@ def make_plan(
     if stale["pdf"] or stale["html"]:
         site = _site(config, sources, slugs, published, manifest, report)
         plan.context = RenderContext(site, config.root, config.do_not_translate)
-        plan.pdf_jobs = [_job(sources, *item) for item in stale["pdf"]]
+        plan.pdf_jobs = [started.get(item[0].path) or _job(sources, *item) for item in stale["pdf"]]
+        plan.started = set(started)
         plan.page_jobs = [_job(sources, *item) for item in stale["html"]]
     for path in slugs:
         _report_review_due(sources, path, report)
     return plan
+
+
+def _keep_shard(
+    files: InputFiles,
+    slugs: dict[str, str],
+    editions: dict[str, list[str]],
+    shard: tuple[int, int],
+) -> None:
+    """Keep in ``editions`` only those of this shard; an edition's cost is its article's size."""
+    config = files.config
+    costs = {
+        (slug, lang): len(files.read(config.root / path) or b"")
+        for path, slug in slugs.items()
+        for lang in editions[path]
+    }
+    part = split(costs, shard[1])[shard[0] - 1]
+    for path, slug in slugs.items():
+        editions[path] = [lang for lang in editions[path] if (slug, lang) in part]
 
 
 def _remove_leftovers(

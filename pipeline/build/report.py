@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import OutputError, PipelineError
@@ -26,6 +27,14 @@ class BuildOptions:
     """Worker processes; 0 means one per core."""
     wait: bool = True
     """Wait for another build of the project to finish, rather than stop at once."""
+    executor: str = "local"
+    """Where pages and brochures are rendered: ``local`` processes, or a ``dask`` cluster."""
+    scheduler: str = ""
+    """The Dask scheduler's address (``tcp://HOST:PORT``); empty: ``DASK_SCHEDULER_ADDRESS``."""
+    shard: tuple[int, int] | None = None
+    """``(I, N)``: build only the I-th of N deterministic parts, into its own folder."""
+    merge: tuple[Path, ...] = ()
+    """Shard folders to combine into ``output/`` (then the index and sitemap are written)."""
 
 
 @dataclass

@@ -1,0 +1,142 @@
+"""Where render jobs run: this process, a local process pool, or a Dask cluster.
+
+Every executor takes self-contained jobs (:class:`~pipeline.build.jobs.RenderJob`)
+and hands back the bytes each one made, as jobs finish; it never writes a file.
+The coordinator (:func:`pipeline.build.build`) alone writes ``output/``, each
+file atomically, and keeps the manifest, whichever executor rendered it.
+
+A job may be submitted while results are being read (a page once its brochure
+is done): :meth:`Executor.results` runs until nothing is pending.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import queue
+import threading
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from pipeline.build.jobs import Made, RenderContext, RenderJob, Result, make, warm_worker
+from pipeline.errors import RenderError
+
+EXECUTORS = ("local", "dask")
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+"""Where ``--executor dask`` finds the scheduler when ``--scheduler`` is not given (Dask's own
+name for it)."""
+
+
+class Executor(ABC):
+    """Runs render jobs somewhere and yields ``(job, bytes or error)`` as they finish."""
+
+    @abstractmethod
+    def submit(self, job: RenderJob, context: RenderContext) -> None: ...
+
+    @abstractmethod
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        """Each submitted job's result, in the order they finish, until none is pending."""
+
+    def check_fonts(self, fonts: str) -> None:  # noqa: B027 (the local ones share our fonts)
+        """Raise when a worker's fonts differ from ``fonts``, this machine's."""
+
+    def close(self) -> None:  # noqa: B027
+        """Stop what the executor started; pending jobs are cancelled."""
+
+
+class InProcess(Executor):
+    """Renders in this process, one job at a time (``--jobs 1``)."""
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[RenderJob, RenderContext]] = deque()
+
+    def submit(self, job: RenderJob, context: RenderContext) -> None:
+        self._queue.append((job, context))
+
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        while self._queue:
+            job, context = self._queue.popleft()
+            yield job, make(job, context)
+
+
+class ProcessPool(Executor):
+    """A pool of this machine's processes, each importing WeasyPrint once, at start.
+
+    Jobs wait here, not in the pool's queue: each time a worker frees up (a
+    callback, even while the coordinator is still planning) it gets the
+    longest waiting job, pages before brochures, so that the build does not
+    end on one long brochure while the other workers are idle.
+    """
+
+    def __init__(self, workers: int, root: Path) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=workers)
+        for _ in range(workers):  # they import the PDF engine while the coordinator plans
+            self._pool.submit(warm_worker, str(root))
+        self._slots = workers + 1  # one more, so that no worker waits for the coordinator
+        self._lock = threading.RLock()
+        self._waiting: list[tuple[int, int, RenderJob, RenderContext]] = []
+        self._order = itertools.count()
+        self._running = 0
+        self._pending = 0
+        self._done: queue.SimpleQueue[tuple[RenderJob, Future[Result]]] = queue.SimpleQueue()
+
+    def submit(self, job: RenderJob, context: RenderContext) -> None:
+        with self._lock:
+            self._pending += 1
+            heapq.heappush(self._waiting, (-cost(job), next(self._order), job, context))
+            self._feed()
+
+    def _feed(self) -> None:
+        with self._lock:
+            while self._waiting and self._running < self._slots:
+                _, _, job, context = heapq.heappop(self._waiting)
+                self._running += 1
+                future = self._pool.submit(make, job, context)
+                future.add_done_callback(functools.partial(self._finished, job))
+
+    def _finished(self, job: RenderJob, future: Future[Result]) -> None:
+        with self._lock:
+            self._running -= 1
+            self._feed()
+        self._done.put((job, future))
+
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        while self._pending:
+            job, future = self._done.get()
+            self._pending -= 1
+            try:
+                yield job, future.result()
+            except Exception as exc:  # a worker that crashed: report it, keep building
+                yield job, RenderError(f"{type(exc).__name__}: {exc}", job.target.path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._waiting.clear()
+        self._pool.shutdown(cancel_futures=True)
+
+
+def cost(job: RenderJob) -> int:
+    """A job's expected cost, to start the longest first: a page costs next to nothing and is
+    awaited by nobody else, so it goes before any brochure."""
+    if job.target.fmt == "html":
+        return 1 << 30
+    return len(job.localized.texts) + (job.target.lang != job.localized.source_lang)
+
+
+def font_mismatch(worker: str, theirs: str, ours: str) -> str:
+    return (
+        f"Dask worker {worker} has other fonts than this machine (fingerprint {theirs[:12]}, "
+        f"here {ours[:12]}): its brochures would not be the ones this build is keyed by; "
+        "install the same fonts on every worker"
+    )
+
+
+def wrong_fonts(made: Made, fonts: str) -> str | None:
+    """Why bytes made on a worker cannot be published (its fonts are not ``fonts``), if so."""
+    if made.fonts and made.fonts != fonts:
+        return font_mismatch(made.worker or "?", made.fonts, fonts)
+    return None
