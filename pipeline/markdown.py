@@ -559,7 +559,11 @@ def _check_cover_image(article: Article, yaml_text: str) -> None:
     if not src or any(b.kind == "image" and b.src == src for b in article.walk()):
         return
     line = next(
-        (n + 2 for n, row in enumerate(yaml_text.splitlines()) if row.startswith("cover_image")),
+        (
+            n + 2
+            for n, row in enumerate(yaml_text.splitlines())
+            if re.match(r"cover_image\s*:", row)
+        ),
         1,
     )
     raise SourceError(

@@ -186,11 +186,20 @@ def contrast(one: str, other: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def _line_of(text: str, pattern: str) -> int | None:
-    for number, row in enumerate(text.splitlines(), 1):
-        if re.match(pattern, row):
-            return number
-    return None
+def _line_of(text: str, section: str, key: str) -> int | None:
+    """The line of ``key = ...`` in the ``[section]`` table of a TOML text (tomllib keeps no
+    positions); the first such line anywhere when the table is written otherwise."""
+    rows = text.splitlines()
+    header = re.compile(rf"\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$")
+    assignment = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    starts = [n for n, row in enumerate(rows) if header.match(row)]
+    for start in starts:
+        for number in range(start + 1, len(rows)):
+            if re.match(r"\s*\[", rows[number]):
+                break
+            if assignment.match(rows[number]):
+                return number + 1
+    return next((n for n, row in enumerate(rows, 1) if assignment.match(row)), None)
 
 
 def parse_theme_toml(
@@ -204,8 +213,8 @@ def parse_theme_toml(
         message = str(exc)[: at.start()].rstrip() if at else str(exc)
         raise ConfigError(f"invalid TOML: {message}", where, int(at[1]) if at else None) from None
 
-    def refuse(message: str, key: str) -> ConfigError:
-        return ConfigError(message, where, _line_of(text, rf"\s*\"?{re.escape(key)}\"?\s*="))
+    def refuse(message: str, key: str, section: str = "colours") -> ConfigError:
+        return ConfigError(message, where, _line_of(text, section, key))
 
     unknown = sorted(set(table) - {"colours", "fonts"})
     if unknown:
@@ -239,22 +248,27 @@ def parse_theme_toml(
         raise ConfigError("fonts must be a table of body and headings", where)
     for role, by_lang in font_table.items():
         if role not in FONT_ROLES or not isinstance(by_lang, dict):
-            raise refuse(f"unknown font role {role!r} (known: body, headings)", role)
+            raise refuse(f"unknown font role {role!r} (known: body, headings)", role, "fonts")
         for lang, families in by_lang.items():
             if lang != "default" and not _LANG.match(lang):
-                raise refuse(f"{lang!r} is not a language tag (or 'default')", lang)
+                raise refuse(
+                    f"{lang!r} is not a language tag (or 'default')", lang, f"fonts.{role}"
+                )
             if isinstance(families, str):
                 families = [families]
             if not isinstance(families, list) or not families:
-                raise refuse(f"fonts.{role}.{lang} must be a list of font families", lang)
+                raise refuse(
+                    f"fonts.{role}.{lang} must be a list of font families", lang, f"fonts.{role}"
+                )
             for family in families:
                 if not isinstance(family, str) or not _FAMILY.match(family):
-                    raise refuse(f"{family!r} is not a font family name", lang)
+                    raise refuse(f"{family!r} is not a font family name", lang, f"fonts.{role}")
                 if not installed(family):
                     raise refuse(
                         f"font {family!r} is not installed (fontconfig does not know it): "
                         "install it, or name one that `fc-list : family` lists",
                         lang,
+                        f"fonts.{role}",
                     )
             fonts.append((role, lang, tuple(families)))
     return tuple(sorted(colours.items())), tuple(fonts)

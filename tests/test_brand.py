@@ -141,9 +141,14 @@ def load(root: Path) -> object:
             "theme/theme.toml:2",
         ),
         (
-            {"theme.toml": '[fonts.body]\ndefault = ["Comic Sans MS"]\n'},
+            {
+                "theme.toml": (
+                    '[fonts.body]\ndefault = ["Noto Serif"]\n\n'
+                    '[fonts.headings]\ndefault = ["Comic Sans MS"]\n'
+                )
+            },
             "font 'Comic Sans MS' is not installed",
-            "theme/theme.toml:2",
+            "theme/theme.toml:5",
         ),
         ({"theme.toml": "[colours\n"}, "invalid TOML", "theme/theme.toml:1"),
         ({"templates/pgae.html": "x"}, "no template of the pipeline is called pgae.html", ""),

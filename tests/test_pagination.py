@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from weasyprint import HTML
 
-from pipeline.render.pagination import hyphenated_page_ends, render_keeping_words
+from pipeline.render.environment import static_text
+from pipeline.render.pagination import KEEP_WORDS, hyphenated_page_ends, render_keeping_words
+
+KEEP_RULE = next(
+    line for line in static_text("print.css").splitlines() if line.startswith(f"[{KEEP_WORDS}]")
+)
+"""The brochure stylesheet's own rule for a paragraph laid out again."""
 
 WORDS = (
     "Rehabilitation after an ischaemic stroke continues through neuroplasticity, "
@@ -19,7 +25,7 @@ def document(spacer_mm: int) -> HTML:
         string=(
             '<html lang="en"><style>@page { size: A6; margin: 10mm }'
             "html { hyphens: auto; font: 11pt serif; line-height: 1.4 }"
-            "[data-keep-words], [data-keep-words] * { hyphens: manual }</style>"
+            f"{KEEP_RULE}</style>"
             f'<div style="height: {spacer_mm}mm"></div>{paragraphs}</html>'
         )
     )

@@ -31,6 +31,13 @@ def test_names_are_marked_in_text_only_and_the_text_is_unchanged() -> None:
     assert re.sub(r"<span[^>]*>|</span>", "", marked) == PAGE
 
 
+def test_names_with_entities_match_as_written_and_entities_stay_whole() -> None:
+    page = "<p>R&amp;D et AT&amp;T&nbsp;: nbsp</p>"
+    marked = mark_terms(page, ("AT&T", "nbsp"), "fr", "en")
+    assert '<span lang="en" dir="ltr">AT&amp;T</span>' in marked
+    assert "&nbsp;" in marked and '<span lang="en" dir="ltr">nbsp</span></p>' in marked
+
+
 def test_the_source_languages_own_pages_are_left_alone() -> None:
     assert mark_terms(PAGE, TERMS, "en", "en") == PAGE
     assert mark_terms(PAGE, (), "ar", "en") == PAGE

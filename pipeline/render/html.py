@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from babel.dates import format_date
 from jinja2 import Environment, TemplateError
 from markupsafe import Markup
+from markupsafe import escape as html_escape
 
 from pipeline.article import Accountability, Block, Reference
 from pipeline.errors import RenderError
@@ -271,8 +272,8 @@ def mark_terms(html: str, terms: Sequence[str], lang: str, source_lang: str) -> 
     """
     if not terms or lang == source_lang:
         return html
-    names = sorted(set(terms), key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    names = sorted({str(html_escape(term)) for term in terms}, key=len, reverse=True)  # as written
+    pattern = re.compile(r"(?<![\w&])(" + "|".join(re.escape(n) for n in names) + r")(?![\w;])")
     wrap = f'<span lang="{source_lang}" dir="{text_direction(source_lang)}">\\1</span>'
     pieces: list[str] = []
     start = 0
@@ -377,6 +378,7 @@ def render_index(
                     environment_for(ui, untranslated_lang=untranslated, theme=site.theme),
                     entry,
                     article.slug,
+                    site,
                 )
             )
         title = article.titles.get(source) or next(iter(article.titles.values()), "")
@@ -397,12 +399,13 @@ def render_index(
     return html.encode("utf-8")
 
 
-def _index_row(env: Environment, entry: IndexEntry, slug: str) -> Markup:
+def _index_row(env: Environment, entry: IndexEntry, slug: str, site: Site) -> Markup:
     try:
         row = env.get_template("_edition.html").render(entry=entry, slug=slug)
     except TemplateError as exc:
         raise RenderError(f"_edition.html: {exc}", INDEX_PATH) from exc
-    return Markup(spaced(row, entry.lang))
+    marked = mark_terms(row, site.terms, entry.lang, site.source_lang)
+    return Markup(spaced(marked, entry.lang))
 
 
 def render_sitemap(site: Site) -> bytes:

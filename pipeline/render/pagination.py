@@ -62,8 +62,10 @@ def render_keeping_words(html: HTML, **options: Any) -> Document:
     """``html.render(**options)``, laid out again while a word is hyphenated across pages."""
     document = html.render(**options)
     for _ in range(MAX_LAYOUTS - 1):
-        elements = [e for e in hyphenated_page_ends(document) if e is not None]
-        if not elements:
+        elements = [
+            e for e in hyphenated_page_ends(document) if e is not None and e.get(KEEP_WORDS) is None
+        ]
+        if not elements:  # none left, or only ones laid out without hyphens already
             break
         for element in elements:
             element.set(KEEP_WORDS, "")
