@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -123,9 +124,13 @@ def fallback_lang(localized: LocalizedArticle, block: Block) -> str | None:
     return langs.pop() if len(langs) == 1 else None
 
 
-_ENVIRONMENTS: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, str], Environment]] = (
-    weakref.WeakKeyDictionary()
+_ENVIRONMENTS: OrderedDict[tuple[int, str | None, str], tuple[weakref.ref[Any], Environment]] = (
+    OrderedDict()
 )
+MAX_ENVIRONMENTS = 32
+"""Environments kept, most recently used first. An environment's gettext holds its
+translations, so a cache keyed weakly by them never let either go: a long-lived preview grew
+by every rebuild's catalogs and compiled templates (about 200 kB a rebuild)."""
 
 FSI, PDI = "\u2068", "\u2069"
 """Unicode first-strong isolate and its closing pop: bidi isolation in plain text."""
@@ -154,18 +159,21 @@ def environment_for(
     Arabic page reads "Published by MedTravellers.", not ".MedTravellers Published by".
     WeasyPrint needs the element attributes: it loses isolates at line breaks.
     """
-    by_lang = _ENVIRONMENTS.setdefault(translations, {})
-    key = (untranslated_lang, theme.digest)
-    env = by_lang.get(key)
-    if env is None:
-        env = make_environment(theme)
-        gettext, ngettext = _checked(translations, isolate=untranslated_lang is not None)
-        env.install_gettext_callables(  # type: ignore[attr-defined]
-            gettext=gettext, ngettext=ngettext, newstyle=True
-        )
-        if untranslated_lang is not None:
-            env.globals["ui_attrs"] = functools.partial(_ui_attrs, untranslated_lang)
-        by_lang[key] = env
+    key = (id(translations), untranslated_lang, theme.digest)
+    cached = _ENVIRONMENTS.get(key)
+    if cached is not None and cached[0]() is translations:
+        _ENVIRONMENTS.move_to_end(key)
+        return cached[1]
+    env = make_environment(theme)
+    gettext, ngettext = _checked(translations, isolate=untranslated_lang is not None)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=gettext, ngettext=ngettext, newstyle=True
+    )
+    if untranslated_lang is not None:
+        env.globals["ui_attrs"] = functools.partial(_ui_attrs, untranslated_lang)
+    _ENVIRONMENTS[key] = (weakref.ref(translations), env)
+    while len(_ENVIRONMENTS) > MAX_ENVIRONMENTS:
+        _ENVIRONMENTS.popitem(last=False)
     return env
 
 
