@@ -147,7 +147,8 @@ ROWS = """() => [...document.querySelectorAll('.editions > li')].map(li => ({
     lang: li.lang, dir: li.dir, direction: getComputedStyle(li).direction,
     name: li.querySelector('.language-name').textContent,
     title: li.querySelector('.edition-title')?.textContent ?? null,
-    links: [...li.querySelectorAll('a')].map(a => a.firstChild.textContent.trim()),
+    links: [...li.querySelectorAll('a')].map(a => a.textContent
+        .replace(a.querySelector('.file-info')?.textContent ?? '', '').trim()),
     size: li.querySelector('.file-info').textContent,
 }))"""
 
