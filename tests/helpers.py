@@ -227,3 +227,14 @@ def write_published_images(folder: Path, article: Article, langs: Iterable[str])
             for copy in image.renditions:
                 (folder / copy.path).parent.mkdir(parents=True, exist_ok=True)
                 (folder / copy.path).write_bytes(copy.data)
+
+
+def with_front_matter(root: Path, fields: str) -> Path:
+    """The project's article with ``fields`` (YAML lines) added to its front matter."""
+    article = root / "source" / f"{SLUG}.md"
+    text = article.read_text("utf-8")
+    article.write_text(
+        text.replace("publisher: MedTravellers\n", f"publisher: MedTravellers\n{fields}", 1),
+        "utf-8",
+    )
+    return article

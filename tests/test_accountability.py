@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from babel.dates import format_date
-from helpers import SLUG, copy_project, run
+from helpers import SLUG, copy_project, run, with_front_matter
 
 from pipeline.errors import SourceError
 from pipeline.markdown import parse_article
@@ -21,16 +21,6 @@ FIELDS = (
 )
 
 
-def with_fields(root: Path, fields: str) -> Path:
-    article = root / "source" / f"{SLUG}.md"
-    text = article.read_text("utf-8")
-    article.write_text(
-        text.replace("publisher: MedTravellers\n", f"publisher: MedTravellers\n{fields}", 1),
-        "utf-8",
-    )
-    return article
-
-
 def pdf_text(path: Path) -> str:
     """The brochure's text, without the directional marks poppler adds around runs."""
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
@@ -39,7 +29,7 @@ def pdf_text(path: Path) -> str:
 
 def test_names_dates_and_version_in_each_language(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    with_fields(root, FIELDS)
+    with_front_matter(root, FIELDS)
     result = run(root, "build")
     assert result.returncode == 0, result.stderr
     expected = {
@@ -90,7 +80,7 @@ def test_names_dates_and_version_in_each_language(tmp_path: Path) -> None:
 
 def test_a_past_review_date_is_said_by_the_build(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    with_fields(root, "reviewed: 2024-01-10\nnext_review: 2025-01-10\n")
+    with_front_matter(root, "reviewed: 2024-01-10\nnext_review: 2025-01-10\n")
     result = run(root, "build", "--lang", "en")
     assert result.returncode == 0, result.stderr
     line = 1 + (root / "source" / f"{SLUG}.md").read_text("utf-8").splitlines().index(

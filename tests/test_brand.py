@@ -15,7 +15,7 @@ from typing import Any
 
 import polib
 import pytest
-from helpers import ROOT, SLUG, copy_project, run
+from helpers import ROOT, SLUG, copy_project, run, with_front_matter
 from PIL import Image
 
 from pipeline.contact import Contact, contact_from_table, parse_hours
@@ -383,19 +383,9 @@ def arrow_pixels(pdf: Path, page: int, tmp_path: Path) -> int:
         )
 
 
-def with_cover_image(root: Path, value: str) -> Path:
-    article = root / "source" / f"{SLUG}.md"
-    text = article.read_text("utf-8")
-    article.write_text(
-        text.replace("publisher: MedTravellers\n", f"publisher: MedTravellers\n{value}", 1),
-        "utf-8",
-    )
-    return article
-
-
 def test_a_cover_image_is_one_of_the_articles_figures(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    article = with_cover_image(root, "cover_image: images/other.jpg\n")
+    article = with_front_matter(root, "cover_image: images/other.jpg\n")
     line = article.read_text("utf-8").splitlines().index("cover_image: images/other.jpg") + 1
     done = run(root, "build", "--lang", "fr")
     assert done.returncode == 2
@@ -407,7 +397,7 @@ def test_a_cover_image_is_one_of_the_articles_figures(tmp_path: Path) -> None:
 
 def test_the_cover_shows_the_figure_the_front_matter_names(built: Path, tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    with_cover_image(root, "cover_image: images/treatment-steps.svg\n")
+    with_front_matter(root, "cover_image: images/treatment-steps.svg\n")
     done = run(root, "build", "--lang", "ar", "--lang", "en")
     assert done.returncode == 0, done.stderr
     for lang in ("en", "ar"):
