@@ -97,11 +97,23 @@ class Server:
             return data
 
     def rss_mib(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8")
-        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        if match is None:
-            raise BenchError("no VmRSS for the server")
-        return int(match.group(1)) / 1024
+        return _rss_mib(self.process.pid)
+
+    def worker_rss_mib(self) -> float:
+        """The resident memory of the server's rendering process (its one child)."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="utf-8").split()
+        if len(children) != 1:
+            raise BenchError(f"the server has {len(children)} child processes, not 1")
+        return _rss_mib(int(children[0]))
+
+
+def _rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    if match is None:
+        raise BenchError(f"no VmRSS for process {pid}")
+    return int(match.group(1)) / 1024
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -202,12 +214,12 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
     renderer = WarmRenderer(corpus.documents, f"{LANG}__{slug}.html")
     try:
         page, pdf, warm, inside = measure_edits(server, project, slug, edits, renderer)
-        start_rss = server.rss_mib()
+        start_rss, start_worker = server.rss_mib(), server.worker_rss_mib()
         for number in range(rebuilds):
             count = server.count()
             change_one_translation(project, LANG, slug, _word(10_000 + number))
             server.wait_for(r"^rebuilt in .* 2 file\(s\) written", after=count)
-        end_rss = server.rss_mib()
+        end_rss, end_worker = server.rss_mib(), server.worker_rss_mib()
     finally:
         renderer.stop()
         server.stop()
@@ -246,6 +258,14 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
             1,
             note=f"{end_rss - start_rss:+.1f} MB",
             value=f"{start_rss:.0f} -> {end_rss:.0f} MB",
+        ),
+        Row(
+            S_SERVE,
+            "its rendering process's RSS, the same moments (WeasyPrint and fonts loaded)",
+            None,
+            1,
+            note=f"{end_worker - start_worker:+.1f} MB",
+            value=f"{start_worker:.0f} -> {end_worker:.0f} MB",
         ),
     ]
 

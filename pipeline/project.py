@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -108,6 +109,11 @@ def _paper(value: Any) -> Mapping[str, str]:
     return {to_bcp47(str(k)): str(v) for k, v in value.items()}
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(path: Path) -> Path:
+    return path.resolve()
+
+
 @dataclass(frozen=True)
 class Config:
     """``[tool.pipeline]`` of ``pyproject.toml``, validated once."""
@@ -174,7 +180,7 @@ class Config:
 
     def relative(self, path: Path) -> str:
         """How messages and PO references name a project file."""
-        root = self.root.resolve()
+        root = _resolved(self.root)
         for candidate in (path.absolute(), path.resolve()):  # a symbolic link by its own name
             try:
                 return candidate.relative_to(root).as_posix()

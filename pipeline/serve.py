@@ -1,12 +1,13 @@
 """``pipeline serve``: build, watch the inputs, rebuild, and serve ``output/`` for preview.
 
-One long-lived process keeps WeasyPrint, its fonts and the templates loaded: every
-rebuild is :func:`pipeline.build.build` in this process (``jobs=1``), so it writes
-exactly what ``pipeline build`` would (same manifest, same gate, same atomic writes)
-and renders only what is stale. A change is answered in two steps: the changed
-languages' pages are first rendered into memory and served at once (a draft with the
-brochure's previous size), then the build renders the brochure and the page into
-``output/``. A language the gate refuses is previewed from memory, never written.
+One long-lived process keeps the templates loaded, and one worker process WeasyPrint and
+its fonts: every rebuild is :func:`pipeline.build.build` in this process on that worker,
+so it writes exactly what ``pipeline build`` would (same manifest, same gate, same atomic
+writes) and renders only what is stale; a brochure published before is rendered while
+its catalog is checked, and dropped if the checks now refuse it. A change is answered
+in two steps: the changed languages' pages are first rendered into memory and served at
+once (a draft with the brochure's previous size), then the build renders the brochure
+and the page into ``output/``. A language the gate refuses is previewed from memory, never written.
 
 The server adds the preview's panel, markers and reload script
 (:mod:`pipeline.preview`) to the HTML it sends; files in ``output/`` are never changed
@@ -39,7 +40,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from pipeline.build import BuildOptions, build
+from pipeline.build import BuildOptions, BuildReport, build
+from pipeline.build.executors import ProcessPool
 from pipeline.checks import Finding
 from pipeline.errors import PipelineError
 from pipeline.layout import INDEX_PATH, page_path, parse_target_path, pdf_path
@@ -48,6 +50,8 @@ from pipeline.project import Config, load_config, to_gettext
 from pipeline.render.environment import STATIC_DIR, TEMPLATES_DIR
 
 Say = Callable[[str], None]
+DRAFT_WAIT = 0.15
+"""Seconds the drafts of a rebuild wait at most for its build to send the brochure out."""
 HEARTBEAT = 15.0
 """Seconds between the comments that keep an event stream open through proxies."""
 
@@ -81,6 +85,30 @@ class Preview:
         self._editions: dict[tuple[str, str], tuple[tuple[str, str], Any]] = {}
         """(article, language) -> (hashes of its article and catalog, its edition), for the
         titles of the language menu."""
+        self._worker: ProcessPool | None = None
+        self._submitted = threading.Event()
+        """Set when the running build has sent a job to the worker, or has ended."""
+
+    # --- the warm worker -------------------------------------------------------------------
+
+    def start_worker(self) -> None:
+        """Start the process that renders for every rebuild, keeping WeasyPrint and its fonts
+        loaded: it renders a brochure while this process checks the catalog it comes from."""
+        self._worker = ProcessPool(
+            1, self.config.root, long_lived=True, submitted=self._submitted.set
+        )
+
+    def worker(self) -> ProcessPool | None:
+        if self._worker is not None and self._worker.broken:  # it died: start another
+            self.say("preview: the rendering process stopped; starting another")
+            self._worker.close()
+            self.start_worker()
+        return self._worker
+
+    def stop_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
 
     # --- what to watch ---------------------------------------------------------------------
 
@@ -140,6 +168,16 @@ class Preview:
             return
         sources = self._sources()
         problems: list[str] = []
+        # The build starts first, in a thread: its worker renders the brochure while this
+        # thread drafts the pages and the build checks the catalogs.
+        outcome: list[Any] = []
+        builder = threading.Thread(
+            target=self._run_build, args=(outcome,), name="preview-build", daemon=True
+        )
+        builder.start()
+        # Drafting waits until the build has sent its first job (or for DRAFT_WAIT at most):
+        # both need this process, and the brochure is the longer of the two to make.
+        self._submitted.wait(DRAFT_WAIT)
         try:
             drafts = self._drafts(sources, languages)
         except PipelineError as exc:  # the build names it too, and builds the other languages
@@ -151,20 +189,45 @@ class Preview:
                 self.state.memory.update(drafts)
             self._announce(drafts)
             self.say(f"preview: {len(drafts)} page(s) drafted in {_since(started)}")
-        self._build(sources, languages, started, problems)
-
-    def _build(
-        self, sources: Any, languages: list[str], started: float, problems: list[str]
-    ) -> None:
-        options = BuildOptions(tuple(self.requested), jobs=1)
-        try:
-            report = build(self.config, options, progress=self.say)
-        except PipelineError as exc:
-            if str(exc) not in problems:  # not said already by the draft
-                self._failed(str(exc))
+        builder.join()
+        report = outcome[0]
+        if isinstance(report, PipelineError):
+            if str(report) not in problems:  # not said already by the draft
+                self._failed(str(report))
             return
+        if isinstance(report, BaseException):
+            raise report
+        self._built(report, sources, languages, started, problems)
+
+    def _run_build(self, outcome: list[Any]) -> None:
+        """One build, its report (or error) put in ``outcome``; each file is announced as
+        soon as it is written, so that a page's brochure link follows at once."""
+        options = BuildOptions(tuple(self.requested), jobs=1)
+        self._submitted.clear()
+        try:
+            outcome.append(
+                build(
+                    self.config,
+                    options,
+                    progress=self.say,
+                    executor=self.worker(),
+                    written=lambda target: self._announce([target.path]),
+                )
+            )
+        except BaseException as exc:  # raised again in the thread that waits for it
+            outcome.append(exc)
         finally:
+            self._submitted.set()
             gc.unfreeze()  # the build freezes what it parsed; here the process lives on
+
+    def _built(
+        self,
+        report: BuildReport,
+        sources: Any,
+        languages: list[str],
+        started: float,
+        problems: list[str],
+    ) -> None:
         for warning in report.warnings:
             self.say(f"pipeline: warning: {warning}")
         found = [str(error) for error in report.unreadable]
@@ -525,6 +588,7 @@ def serve(
     from watchfiles import watch
 
     preview = Preview(config, languages, say)
+    preview.start_worker()  # before this process has threads
     stop = threading.Event()
 
     def stop_now(signum: int, frame: FrameType | None) -> None:
@@ -588,6 +652,7 @@ def serve(
         watcher.join(5)
         server.stop()
         thread.join(5)
+        preview.stop_worker()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if restart:

@@ -27,6 +27,7 @@ import gc
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,9 +67,18 @@ def _quiet(_: str) -> None:
 
 
 def build(
-    config: Config, options: BuildOptions | None = None, progress: Progress = _quiet
+    config: Config,
+    options: BuildOptions | None = None,
+    progress: Progress = _quiet,
+    executor: Executor | None = None,
+    written: Callable[[Target], None] | None = None,
 ) -> BuildReport:
-    """Build ``output/`` from the project's inputs; one build at a time per project."""
+    """Build ``output/`` from the project's inputs; one build at a time per project.
+
+    ``executor``, when given, renders instead of the one ``options`` name, and stays open
+    for the caller's next build (``pipeline serve`` keeps one warm worker). ``written`` is
+    told of each target as soon as it is written.
+    """
     options = options or BuildOptions()
     started = time.perf_counter()
     report = BuildReport()
@@ -79,7 +89,8 @@ def build(
             _merge(config, options, progress)
             # What the shards did not provide is rendered here, in this process.
             options = dataclasses.replace(options, executor="local", jobs=1)
-        _build(config, options, report, progress)
+            executor = None
+        _build(config, options, report, progress, executor, written)
     report.warnings.extend(w for w in (site_url_warning(config), email_warning(config)) if w)
     report.seconds = time.perf_counter() - started
     return report
@@ -151,7 +162,14 @@ def _setting_line(config: Config, name: str) -> int | None:
     return next((n for n, row in enumerate(text.splitlines(), 1) if pattern.match(row)), None)
 
 
-def _build(config: Config, options: BuildOptions, report: BuildReport, progress: Progress) -> None:
+def _build(
+    config: Config,
+    options: BuildOptions,
+    report: BuildReport,
+    progress: Progress,
+    given: Executor | None = None,
+    written: Callable[[Target], None] | None = None,
+) -> None:
     output = config.output_path
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -182,22 +200,30 @@ def _build(config: Config, options: BuildOptions, report: BuildReport, progress:
         manifest.save(config.cache_path)  # records touched files' new times
         return
     # Local workers start importing the PDF engine now, while this process plans.
-    executor = start_executor(options.executor, options.scheduler, options.jobs, config.root)
+    executor = given or start_executor(
+        options.executor, options.scheduler, options.jobs, config.root
+    )
     try:
         from pipeline.build import plan as planning
 
-        plan = planning.make_plan(config, options, files, manifest, report, executor.submit)
+        plan = planning.make_plan(
+            config, options, files, manifest, report, executor.submit, executor.concurrent
+        )
         _publish_images(plan, output, manifest, progress)
-        if plan.pdf_jobs or plan.page_jobs:
+        if plan.pdf_jobs or plan.page_jobs or plan.discarded:
             executor.check_fonts(plan.inputs.fonts)
             gc.freeze()  # the parsed project lives until the end: keep it out of GC passes
-            _run(plan, executor, output, manifest, report, progress)
+            _run(plan, executor, output, manifest, report, progress, written)
         if not report.unreadable and options.shard is None:
             _finish(config, plan, manifest, report, progress)
         if report.ok and not options.languages:
             planning.remove_unused_images(output, manifest, report)
     finally:
-        executor.close()
+        if given is None:
+            executor.close()
+        else:  # a job of this build left pending (an error stopped it) must not reach the next
+            for _ in executor.results():
+                pass
     # The key of the inputs the plan read, never of what the disk holds after the build.
     manifest.complete = plan.inputs.key(*_option_key(options)) if report.ok else ""
     manifest.save(config.cache_path)
@@ -284,6 +310,7 @@ def _run(
     manifest: Manifest,
     report: BuildReport,
     progress: Progress,
+    written: Callable[[Target], None] | None = None,
 ) -> None:
     """Render brochures, longest first, and each page as soon as its brochure is done (a page
     shows its PDF's size); write each file here, atomically, as its bytes arrive."""
@@ -310,8 +337,12 @@ def _run(
             return
         report.built.append((target, outcome.seconds))
         progress(f"[{done}/{total}] {target.path} ({outcome.seconds:.2f} s)")
+        if written is not None:
+            written(target)
 
     for job, result in executor.results():
+        if job.target.path in plan.discarded:
+            continue  # rendered while its language was checked, and refused: never written
         outcome = _write(output, manifest, job, result, plan.inputs.fonts)
         record(job, outcome)
         page = pages.pop((job.target.lang, job.target.slug), None)

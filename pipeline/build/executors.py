@@ -14,12 +14,15 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
+import multiprocessing
 import queue
+import signal
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pipeline.build.jobs import Made, RenderContext, RenderJob, Result, make, warm_worker
@@ -33,6 +36,10 @@ name for it)."""
 
 class Executor(ABC):
     """Runs render jobs somewhere and yields ``(job, bytes or error)`` as they finish."""
+
+    concurrent = True
+    """Whether jobs render elsewhere while this process goes on (so that a job submitted
+    before its language's checks costs nothing if they refuse it)."""
 
     @abstractmethod
     def submit(self, job: RenderJob, context: RenderContext) -> None: ...
@@ -50,6 +57,8 @@ class Executor(ABC):
 
 class InProcess(Executor):
     """Renders in this process, one job at a time (``--jobs 1``)."""
+
+    concurrent = False
 
     def __init__(self) -> None:
         self._queue: deque[tuple[RenderJob, RenderContext]] = deque()
@@ -72,8 +81,30 @@ class ProcessPool(Executor):
     end on one long brochure while the other workers are idle.
     """
 
-    def __init__(self, workers: int, root: Path) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=workers)
+    def __init__(
+        self,
+        workers: int,
+        root: Path,
+        *,
+        long_lived: bool = False,
+        submitted: Callable[[], None] | None = None,
+    ) -> None:
+        """``long_lived``: a pool kept across builds by a process with threads (``pipeline
+        serve``): workers are started fresh (not forked from a threaded process) and leave
+        Ctrl-C to that process, which stops them once its current build is written.
+        ``submitted`` is called after each job is submitted."""
+        self._submitted = submitted
+        if long_lived:
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=signal.signal,
+                initargs=(signal.SIGINT, signal.SIG_IGN),
+            )
+        else:
+            self._pool = ProcessPoolExecutor(max_workers=workers)
+        self.broken = False
+        """Whether a worker died: the pool takes no more jobs (a long-lived one is replaced)."""
         for _ in range(workers):  # they import the PDF engine while the coordinator plans
             self._pool.submit(warm_worker, str(root))
         self._slots = workers + 1  # one more, so that no worker waits for the coordinator
@@ -89,13 +120,20 @@ class ProcessPool(Executor):
             self._pending += 1
             heapq.heappush(self._waiting, (-cost(job), next(self._order), job, context))
             self._feed()
+        if self._submitted is not None:
+            self._submitted()
 
     def _feed(self) -> None:
         with self._lock:
             while self._waiting and self._running < self._slots:
                 _, _, job, context = heapq.heappop(self._waiting)
                 self._running += 1
-                future = self._pool.submit(make, job, context)
+                try:
+                    future = self._pool.submit(make, job, context)
+                except BrokenProcessPool as exc:
+                    self.broken = True
+                    future = Future()
+                    future.set_exception(exc)
                 future.add_done_callback(functools.partial(self._finished, job))
 
     def _finished(self, job: RenderJob, future: Future[Result]) -> None:
@@ -111,6 +149,7 @@ class ProcessPool(Executor):
             try:
                 yield job, future.result()
             except Exception as exc:  # a worker that crashed: report it, keep building
+                self.broken = self.broken or isinstance(exc, BrokenProcessPool)
                 yield job, RenderError(f"{type(exc).__name__}: {exc}", job.target.path)
 
     def close(self) -> None:

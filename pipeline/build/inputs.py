@@ -42,6 +42,9 @@ class InputFiles:
     def __init__(self, config: Config):
         self.config = config
         self._data: dict[Path, bytes | None] = {}
+        self._digests: dict[Path, str] = {}
+        self.fingerprints: dict[object, Inputs] = {}
+        """:func:`fingerprint`'s answers for this build's files, by its arguments."""
 
     def read(self, path: Path) -> bytes | None:
         """The file's bytes as first read in this build; ``None`` when it does not exist."""
@@ -50,8 +53,11 @@ class InputFiles:
         return self._data[path]
 
     def digest(self, path: Path) -> str:
-        data = self.read(path)
-        return MISSING if data is None else bytes_sha(data)
+        found = self._digests.get(path)
+        if found is None:
+            data = self.read(path)
+            found = self._digests[path] = MISSING if data is None else bytes_sha(data)
+        return found
 
 
 def code_fingerprint() -> str:
@@ -222,8 +228,24 @@ def fingerprint(
 ) -> Inputs:
     """Hash every input: the articles, each language's catalogs and images, code, fonts,
     settings. ``images`` are the image sources of each article (by path)."""
-    config = files.config
     languages = list(languages)
+    key = (
+        tuple(languages),
+        tuple(slugs.items()),
+        tuple((path, tuple(srcs)) for path, srcs in (images or {}).items()),
+    )
+    if key not in files.fingerprints:
+        files.fingerprints[key] = _fingerprint(files, languages, slugs, images)
+    return files.fingerprints[key]
+
+
+def _fingerprint(
+    files: InputFiles,
+    languages: list[str],
+    slugs: Mapping[str, str],
+    images: Mapping[str, Sequence[str]] | None,
+) -> Inputs:
+    config = files.config
     sources = {config.relative(p): files.digest(p) for p in config.articles()}
     catalogs = {
         (lang, domain): files.digest(config.po_path(lang, domain))

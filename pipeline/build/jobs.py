@@ -71,6 +71,8 @@ class Rendered:
 Outcome = Rendered | PipelineError
 Result = Made | PipelineError
 _WORKER_STATE: dict[str, Any] = {}
+MAX_TRANSLATIONS = 64
+"""Compiled ``ui`` catalogs a process keeps (each language's, and a few earlier versions)."""
 
 
 def ui_translations(
@@ -79,6 +81,8 @@ def ui_translations(
     """The gettext object of the templates for ``lang``, cached in ``state``."""
     cache: dict[tuple[str, bytes], Any] = state.setdefault("translations", {})
     if (lang, ui_mo) not in cache:
+        if len(cache) >= MAX_TRANSLATIONS:  # a long-lived worker sees every edit of a catalog
+            cache.clear()
         if lang in PSEUDO_TAGS:
             cache[(lang, ui_mo)] = PseudoTranslations(lang, keep)
         elif ui_mo:

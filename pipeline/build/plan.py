@@ -45,6 +45,9 @@ class Plan:
     """Output path -> (hash of the source image, bytes) of image files to publish."""
     started: set[str] = field(default_factory=set)
     """Output paths of the brochures already submitted while planning."""
+    discarded: set[str] = field(default_factory=set)
+    """Output paths of brochures submitted before their language's checks, which then refused
+    it: their bytes are dropped, never written."""
 
 
 Submit = Callable[[RenderJob, RenderContext], None]
@@ -111,6 +114,7 @@ def make_plan(
     manifest: Manifest,
     report: BuildReport,
     early: Submit | None = None,
+    speculate: bool = False,
 ) -> Plan:
     """Gate, find what is stale, make the jobs.
 
@@ -118,6 +122,11 @@ def make_plan(
     is known to be published, while the other languages are still being checked:
     a brochure shows nothing of the others, unlike a page. Those jobs are in the
     plan's ``pdf_jobs`` too, and listed in its ``started``.
+
+    With ``speculate`` (an executor that renders elsewhere), a language published by
+    the last build is submitted before its checks run, so that they overlap its
+    rendering (a saved catalog in ``pipeline serve``); if the checks refuse it, its
+    job is listed in the plan's ``discarded`` and its bytes are never written.
     """
     sources = Sources(files)
     output = config.output_path
@@ -135,7 +144,7 @@ def make_plan(
             return
         target = Target(slug, lang, "pdf", sha("pdf", inputs.edition_key(path, slug, lang),
                                                inputs.fonts))  # fmt: skip
-        if manifest.is_current(output, target):
+        if target.path in started or manifest.is_current(output, target):
             return
         try:
             job = _job(sources, target, path, lang)
@@ -143,6 +152,13 @@ def make_plan(
             return  # reported where the plan makes its jobs
         started[target.path] = job
         early(job, print_context)
+
+    discarded: set[str] = set()
+
+    def discard(slug: str, lang: str) -> None:
+        path = target_path(lang, slug, "pdf")
+        if started.pop(path, None) is not None:
+            discarded.add(path)
 
     published: dict[str, list[str]] = {}
     frozen: set[tuple[str, str]] = set()
@@ -155,9 +171,13 @@ def make_plan(
                 if manifest.published(lang, slug):
                     published[slug].append(lang)
                 continue
+            if speculate and manifest.published(lang, slug):
+                start(path, slug, lang)
             key, verdict = cached_verdict(sources, inputs, manifest, path, slug, lang)
             live_gates.append(key)
             report.findings.extend(verdict.findings)
+            if not verdict.decision.published or verdict.unreadable:
+                discard(slug, lang)
             if verdict.unreadable:
                 report.unreadable.extend(verdict.unreadable)
                 frozen.add((lang, slug))
@@ -218,6 +238,7 @@ def make_plan(
         plan.pdf_jobs = [started.get(item[0].path) or _job(sources, *item) for item in stale["pdf"]]
         plan.started = set(started)
         plan.page_jobs = [_job(sources, *item) for item in stale["html"]]
+    plan.discarded = discarded
     for path in slugs:
         _report_review_due(sources, path, report)
     return plan

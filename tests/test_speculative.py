@@ -1,0 +1,105 @@
+"""A brochure rendered while its catalog is checked, on a worker kept across builds.
+
+``pipeline serve`` keeps one rendering process for all its rebuilds and hands it to
+:func:`pipeline.build.build`; a language published by the last build is then sent to
+it before its checks run. These tests use a real process pool and the sample project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import SLUG, change_critical_figure, copy_project, edit_po
+
+import pipeline.build.plan as planning
+from pipeline.build import BuildOptions, build
+from pipeline.build.executors import Executor, ProcessPool
+from pipeline.build.jobs import RenderContext, RenderJob, Result
+from pipeline.project import load_config
+
+FR_PDF = f"fr/{SLUG}.pdf"
+
+
+class Recording(Executor):
+    """A process pool that notes, in ``events``, each job it is given."""
+
+    def __init__(self, pool: ProcessPool, events: list[tuple[str, str]]):
+        self.pool = pool
+        self.events = events
+
+    def submit(self, job: RenderJob, context: RenderContext) -> None:
+        self.events.append(("submitted", job.target.path))
+        self.pool.submit(job, context)
+
+    def results(self) -> Iterator[tuple[RenderJob, Result]]:
+        return self.pool.results()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Any]]:
+    """The sample built once, a warm pool, and a log of jobs submitted and languages checked."""
+    root = copy_project(tmp_path / "project")
+    assert build(load_config(root), BuildOptions(jobs=1)).ok
+    events: list[tuple[str, str]] = []
+    checked = planning.cached_verdict
+
+    def checking(*args: Any) -> Any:
+        events.append(("checked", args[-1]))
+        return checked(*args)
+
+    monkeypatch.setattr(planning, "cached_verdict", checking)
+    pool = ProcessPool(1, root)
+    try:
+        yield root, Recording(pool, events)
+    finally:
+        pool.close()
+
+
+def _add_word(entry: Any) -> None:
+    """One more word at the end of the first plain paragraph's translation."""
+    if entry.msgstr.endswith(".") and "<" not in entry.msgstr and not _add_word.done:
+        entry.msgstr = entry.msgstr[:-1] + " aussi."
+        _add_word.done = True
+
+
+def test_a_published_language_is_rendered_while_its_catalog_is_checked(
+    project: tuple[Path, Recording],
+) -> None:
+    root, executor = project
+    _add_word.done = False  # type: ignore[attr-defined]
+    edit_po(root / "locale" / "fr" / "LC_MESSAGES" / f"{SLUG}.po", _add_word)
+    report = build(load_config(root), BuildOptions(("fr",)), executor=executor)
+    assert report.ok, report.failed
+    assert {target.path for target, _ in report.built} == {FR_PDF, f"fr/{SLUG}.html"}
+    events = executor.events
+    assert events.index(("submitted", FR_PDF)) < events.index(("checked", "fr")), events
+    # The same bytes as a build in this process makes of the same inputs.
+    again = copy_project(root.parent / "again")
+    catalog = Path("locale", "fr", "LC_MESSAGES", f"{SLUG}.po")
+    (again / catalog).write_bytes((root / catalog).read_bytes())
+    assert build(load_config(again), BuildOptions(jobs=1)).ok
+    assert (again / "output" / FR_PDF).read_bytes() == (root / "output" / FR_PDF).read_bytes()
+
+
+def test_a_brochure_the_checks_then_refuse_is_never_written(
+    project: tuple[Path, Recording],
+) -> None:
+    root, executor = project
+    catalog = root / "locale" / "fr" / "LC_MESSAGES" / f"{SLUG}.po"
+    good_catalog, good_pdf = catalog.read_bytes(), (root / "output" / FR_PDF).read_bytes()
+    edit_po(catalog, change_critical_figure)
+    config = load_config(root)
+    report = build(config, BuildOptions(("fr",)), executor=executor)
+    assert [decision.lang for decision in report.refused] == ["fr"]
+    assert ("submitted", FR_PDF) in executor.events  # rendered on speculation...
+    assert not (root / "output" / FR_PDF).exists()  # ...and dropped: unpublished, not rewritten
+    assert not report.built
+    # The dropped job does not reach the next build on the same pool.
+    catalog.write_bytes(good_catalog)
+    executor.events.clear()
+    report = build(config, BuildOptions(("fr",)), executor=executor)
+    assert report.ok and [t.path for t, _ in report.built] == [FR_PDF, f"fr/{SLUG}.html"]
+    assert (root / "output" / FR_PDF).read_bytes() == good_pdf
