@@ -13,11 +13,15 @@ WeasyPrint function that draws a line of text (``draw_first_line``) so that
 every word it draws is such a span: ``/Span <</ActualText (word) /Lang (xx)>>
 BDC ... EMC``. Poppler (``pdftotext``, Evince, Okular) and PDFium (Chrome)
 read it. Spans are per word because the two differ on a right-to-left span:
-given one word, both reverse it, so a right-to-left word carries its text in
-visual order and comes out right. The span also carries the language of runs
-that differ from the document's (an English reference title in an Arabic
-brochure), and a hyphen the layout added at a line end is given as ``-``, which
-both engines take for a line-end hyphen and join the word again.
+given one word of right-to-left letters, both reverse it, so such a word
+carries its text in visual order and comes out right. Within a word they
+differ: poppler reverses it whole, PDFium cuts it where a character's direction
+changes (a combining mark, a ZWNJ) and keeps the pieces in visual order, so a
+Persian word with a ZWNJ is one span per piece (:func:`_pieces`); a word with a
+combining mark stays one span, which PDFium misreads. The span also carries the
+language of runs that differ from the document's (an English reference title in
+an Arabic brochure), and a hyphen the layout added at a line end is given as
+``-``, which both engines take for a line-end hyphen and join the word again.
 
 Nothing of WeasyPrint is copied: the wrapper computes, from the same Pango
 line, which glyph belongs to which word, and splits the text-showing
@@ -113,9 +117,16 @@ def _words_of_glyphs(
         item_lang = foreign
         if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
             item_lang = foreign or source  # a brand or cited name inside right-to-left text
-        words = _item_words(text, start, end, clusters, rtl, hyphen, item_lang)
         ids = array("I", bytes(ffi.buffer(glyphs.glyphs, count * ffi.sizeof("PangoGlyphInfo"))))
         empty = pango.PANGO_GLYPH_EMPTY
+        drawn = sorted(
+            {
+                c
+                for c, glyph in zip(clusters, ids[::_GLYPH_INFO_WORDS], strict=True)
+                if glyph != empty
+            }
+        )
+        words = _item_words(text, start, end, drawn, rtl, hyphen, item_lang)
         glyph_words += [
             words.get(cluster)
             for cluster, glyph in zip(clusters, ids[::_GLYPH_INFO_WORDS], strict=True)
@@ -148,21 +159,84 @@ def _item_words(
     text: str,
     start: int,
     end: int,
-    clusters: list[int],
+    drawn: list[int],
     rtl: bool,
     hyphen: str,
     lang: str | None,
 ) -> dict[int, Word]:
-    """Cluster start -> the span of its word, for the words of one Pango item that need one."""
+    """Cluster start -> the span of its word, for the words of one Pango item that need one.
+
+    ``drawn``: the starts of the item's clusters that have a glyph, in logical order. A
+    right-to-left word may be several spans (see :func:`_pieces`).
+    """
     word_at: list[Word | None] = [None] * (end - start)
     for match in _WORD[rtl].finditer(text, start, end):
         word = match.group()
         if not text[match.end() :].strip():
             core = word.rstrip()
             word = _line_end(core, hyphen) + word[len(core) :]
-        shown = Word(_visual(word) if rtl else word, lang)
-        word_at[match.start() - start : match.end() - start] = [shown] * len(match.group())
-    return {c: w for c in set(clusters) if start <= c < end and (w := word_at[c - start])}
+        first = match.start() - start
+        if rtl and _in_rtl_script(word):
+            for piece_start, piece_end, written in _pieces(word, match.start(), match.end(), drawn):
+                word_at[piece_start - start : piece_end - start] = [Word(written, lang)] * (
+                    piece_end - piece_start
+                )
+            continue
+        word_at[first : first + len(match.group())] = [Word(word, lang)] * len(match.group())
+    return {c: w for c in drawn if start <= c < end and (w := word_at[c - start])}
+
+
+def _in_rtl_script(word: str) -> bool:
+    """A word of a right-to-left script: letters forced right to left by an override (the
+    ar-XB pseudo-locale) are read left to right by both engines, so written as they are."""
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in word)
+
+
+def _pieces(word: str, at: int, stop: int, drawn: list[int]) -> list[tuple[int, int, str]]:
+    """A right-to-left word as spans: (first character, end, actual text), in logical order.
+
+    One span, reversed, unless the word has a zero-width non-joiner (Persian "می‌توانند") and
+    no combining mark: then one span for each side of each ZWNJ and one for the ZWNJ, each
+    reversed. Poppler reverses a right-to-left word whole, ZWNJ included; PDFium cuts the
+    span's text where a character's direction changes (a ZWNJ, like a combining mark or a
+    digit, is weak, not right-to-left) and keeps the pieces in visual order, so one span
+    cannot suit both. Spans of one direction each are read right by both.
+
+    A ZWNJ has no glyph and a span needs one: its span takes a letter of the side that has
+    two or more. Not done for combining marks: a mark's glyph is drawn raised, and a span
+    that starts or ends with it puts it on a line of its own for one engine or the other.
+    """
+    whole = [(at, stop, word[::-1])]
+    if (
+        "\u200c" not in word
+        or len(word) != stop - at  # a line-end hyphen given another length
+        or any(unicodedata.bidirectional(char) == "NSM" for char in word)
+    ):
+        return whole
+    runs = [(m.start(), m.end()) for m in _ZWNJ_RUNS.finditer(word)]
+    clusters = [c - at for c in drawn if at <= c < stop]
+    owned: list[list[int]] = [[] for _ in runs]
+    for cluster in clusters:
+        owned[next(i for i, (s, e) in enumerate(runs) if s <= cluster < e)].append(cluster)
+    for index, mine in enumerate(owned):
+        if mine:
+            continue
+        before = owned[index - 1] if index else []
+        after = owned[index + 1] if index + 1 < len(owned) else []
+        if len(before) > 1:
+            mine.append(before.pop())
+        elif len(after) > 1:
+            mine.append(after.pop(0))
+        else:
+            return whole
+    ends = [mine[0] for mine in owned[1:]] + [len(word)]
+    return [
+        (at + mine[0], at + end, word[first:last][::-1])
+        for (first, last), mine, end in zip(runs, owned, ends, strict=True)
+    ]
+
+
+_ZWNJ_RUNS = re.compile("\u200c+|[^\u200c]+")
 
 
 def _base(lang: str) -> str:
@@ -181,17 +255,6 @@ def _line_end(word: str, layout_hyphen: str) -> str:
         return word[: -len(layout_hyphen)] + LAYOUT_HYPHEN
     if word.endswith("-"):
         return word[:-1] + TEXT_HYPHEN
-    return word
-
-
-def _visual(word: str) -> str:
-    """A right-to-left word as both engines expect it: reversed character by character.
-
-    Only a word in a right-to-left script: letters forced right-to-left by an
-    override (the ar-XB pseudo-locale) are read left to right by both engines.
-    """
-    if any(unicodedata.bidirectional(char) in ("R", "AL") for char in word):
-        return word[::-1]
     return word
 
 
