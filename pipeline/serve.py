@@ -50,6 +50,9 @@ from pipeline.project import Config, load_config, to_gettext
 from pipeline.render.environment import STATIC_DIR, TEMPLATES_DIR
 
 Say = Callable[[str], None]
+WATCH_STEP = 10
+"""Milliseconds without a new change before a batch of changes is rebuilt (an editor's save
+is a few writes and a rename within a millisecond or two)."""
 DRAFT_WAIT = 0.15
 """Seconds the drafts of a rebuild wait at most for its build to send the brochure out."""
 HEARTBEAT = 15.0
@@ -614,7 +617,7 @@ def serve(
             while not stop.is_set():
                 paths = preview.watched()
                 ready.set()
-                for batch in watch(*paths, stop_event=stop, step=20, rust_timeout=500):
+                for batch in watch(*paths, stop_event=stop, step=WATCH_STEP, rust_timeout=500):
                     changed = {Path(name) for _, name in batch}
                     changes.put(changed)
                     if any(path.name == "pyproject.toml" for path in changed):

@@ -67,9 +67,22 @@ def code_fingerprint() -> str:
         for p in PACKAGE_DIR.rglob("*")
         if p.is_file() and p.suffix in {".py", ".html", ".css", ".svg", ".xml"}
     )
-    return sha(
-        __version__, *(f"{p.relative_to(PACKAGE_DIR)}:{bytes_sha(p.read_bytes())}" for p in files)
-    )
+    return sha(__version__, *(f"{p.relative_to(PACKAGE_DIR)}:{_file_sha(p)}" for p in files))
+
+
+_FILE_SHAS: dict[Path, tuple[int, int, str]] = {}
+"""Package file -> (modification time, size, hash): a long-lived process (``pipeline serve``)
+hashes again only the files that changed."""
+
+
+def _file_sha(path: Path) -> str:
+    status = path.stat()
+    known = _FILE_SHAS.get(path)
+    if known is not None and known[:2] == (status.st_mtime_ns, status.st_size):
+        return known[2]
+    digest = bytes_sha(path.read_bytes())
+    _FILE_SHAS[path] = (status.st_mtime_ns, status.st_size, digest)
+    return digest
 
 
 def font_fingerprint(dirs: Iterable[Path] = FONT_DIRS) -> str:
