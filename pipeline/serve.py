@@ -103,7 +103,7 @@ class Preview:
 
     def worker(self) -> ProcessPool | None:
         if self._worker is not None and self._worker.broken:  # it died: start another
-            self.say("preview: the rendering process stopped; starting another")
+            self.say("preview: the rendering process stopped: starting another")
             self._worker.close()
             self.start_worker()
         return self._worker
@@ -194,6 +194,10 @@ class Preview:
             self.say(f"preview: {len(drafts)} page(s) drafted in {_since(started)}")
         builder.join()
         report = outcome[0]
+        if self._worker is not None and self._worker.broken:  # it died during the build
+            outcome.clear()
+            self._run_build(outcome)  # once more, on a new one
+            report = outcome[0]
         if isinstance(report, PipelineError):
             if str(report) not in problems:  # not said already by the draft
                 self._failed(str(report))

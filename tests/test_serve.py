@@ -209,6 +209,29 @@ def test_the_brochure_is_rebuilt_and_the_pages_links_to_it_refresh(
         page.close()
 
 
+def _rendering_process(server: Served) -> int:
+    """The pid of the server's rendering process (spawned by multiprocessing)."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="utf-8").split()
+    found = [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    assert len(found) == 1, children
+    return int(found[0])
+
+
+def test_a_rendering_process_that_dies_is_replaced_and_the_save_still_published(
+    served: Served,
+) -> None:
+    os.kill(_rendering_process(served), signal.SIGKILL)
+    count = served.edit(FR_PO, _rewrite_title("Girafes et "))
+    served.wait_for("rendering process stopped: starting another", after=count)
+    served.wait_for(r"^rebuilt in .*: 2 file\(s\) written, .* 0 error", after=count)
+    status, data = served.get("/" + PDF)
+    assert status == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages[:1])
+    assert "Girafes" in text
+    assert _rendering_process(served) > 0  # one again
+
+
 @pytest.mark.parametrize(
     "path",
     [

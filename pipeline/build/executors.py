@@ -103,8 +103,7 @@ class ProcessPool(Executor):
             )
         else:
             self._pool = ProcessPoolExecutor(max_workers=workers)
-        self.broken = False
-        """Whether a worker died: the pool takes no more jobs (a long-lived one is replaced)."""
+        self._broken = False
         for _ in range(workers):  # they import the PDF engine while the coordinator plans
             self._pool.submit(warm_worker, str(root))
         self._slots = workers + 1  # one more, so that no worker waits for the coordinator
@@ -131,7 +130,7 @@ class ProcessPool(Executor):
                 try:
                     future = self._pool.submit(make, job, context)
                 except BrokenProcessPool as exc:
-                    self.broken = True
+                    self._broken = True
                     future = Future()
                     future.set_exception(exc)
                 future.add_done_callback(functools.partial(self._finished, job))
@@ -149,8 +148,14 @@ class ProcessPool(Executor):
             try:
                 yield job, future.result()
             except Exception as exc:  # a worker that crashed: report it, keep building
-                self.broken = self.broken or isinstance(exc, BrokenProcessPool)
+                self._broken = self._broken or isinstance(exc, BrokenProcessPool)
                 yield job, RenderError(f"{type(exc).__name__}: {exc}", job.target.path)
+
+    @property
+    def broken(self) -> bool:
+        """Whether a worker died: the pool takes no more jobs (a long-lived one is replaced).
+        The standard pool notices a dead worker by itself, before any job is given to it."""
+        return self._broken or bool(getattr(self._pool, "_broken", False))
 
     def close(self) -> None:
         with self._lock:
