@@ -76,13 +76,15 @@ def _allow_html(tokens: list[Token]) -> list[Token]:
     return result
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)
 def inline_tokens(text: str, links: Links = ()) -> tuple[Token, ...]:
     """The inline children of ``text`` parsed as one paragraph, shared: do not modify them.
 
     ``links`` are the article's reference definitions, so that ``[text][label]``
     is a link as it is in the article. Checks look at each msgid and msgstr
-    several times; parsing once is most of their cost.
+    several times, one entry after another; parsing once is most of their cost. The
+    cache is bounded for ``pipeline serve``, which sees a new text at every save (an entry
+    is about 5 KB with its key: 2048 of them, 10 MB at most).
     """
     env = {"references": {d.label: {"href": d.href, "title": d.title} for d in links}}
     tokens = inline_parser().parseInline(text, env)
