@@ -165,10 +165,14 @@ def decide(sources: Sources, path: str, slug: str, lang: str) -> Verdict:
             if domain == slug:
                 reasons.append(f"no catalog {po_name} (run pipeline update)")
             continue
-        findings = check_catalog(
-            catalog, lang=lang, domain=domain, path=po_name, context=context,
-            units=domain_units, links=links,
-        )  # fmt: skip
+        findings = sources.ui_findings.get(lang) if domain == UI_DOMAIN else None
+        if findings is None:
+            findings = check_catalog(
+                catalog, lang=lang, domain=domain, path=po_name, context=context,
+                units=domain_units, links=links,
+            )  # fmt: skip
+            if domain == UI_DOMAIN:  # the same for every article: checked once per build
+                sources.ui_findings[lang] = findings
         verdict.findings.extend(findings)
         signoffs = None
         if config.review_required(lang):

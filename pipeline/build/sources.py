@@ -14,6 +14,7 @@ from babel.messages.catalog import Catalog
 from pipeline.article import Article
 from pipeline.build.inputs import InputFiles
 from pipeline.catalog import critical_ui_keys
+from pipeline.checks import Finding
 from pipeline.errors import ConfigError, SourceError
 from pipeline.glossary import Glossary
 from pipeline.glossary import load as load_glossary
@@ -41,6 +42,8 @@ class Sources:
         self._publish = functools.lru_cache(maxsize=None)(publish)
         """One check and one set of copies per image file, however many languages show it."""
         self._paths = {self.config.relative(p): p for p in self.config.articles()}
+        self.ui_findings: dict[str, list[Finding]] = {}
+        """Language -> the checks' findings on its ``ui`` catalog (the gate's, per build)."""
 
     def parsed(self) -> set[str]:
         """The articles this build has parsed (an unchanged one may never be)."""
