@@ -1,4 +1,5 @@
-"""The templates' catalog (``ui``) is the same for every article: checked once per language.
+"""What the gate remembers and redoes: the ``ui`` catalog is checked once per language
+(it is the same for every article), and verdicts no input has any more are forgotten.
 
 Each (article, language) is gated on its own catalog and on the ``ui`` one; with
 many articles, checking ``ui`` again for each was most of the gate's time.
@@ -6,6 +7,7 @@ many articles, checking ``ui`` again for each was most of the gate's time.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -56,3 +58,27 @@ def test_the_ui_catalog_is_checked_once_for_all_articles(
     assert doubled and all(f.path == "locale/fr/LC_MESSAGES/ui.po" for f in doubled)
     published = {target.path for target, _ in report.built}
     assert {f"fr/{SLUG}.pdf", "fr/second-article.pdf"} <= published
+
+
+def test_rebuilding_one_language_again_and_again_keeps_one_verdict_per_edition(
+    tmp_path: Path,
+) -> None:
+    """``pipeline serve`` builds ``--lang fr`` at every save: the manifest must not grow."""
+    root = copy_project(tmp_path / "project")
+    config = load_config(root)
+    assert build(config, BuildOptions(jobs=1)).ok
+    manifest = root / ".pipeline-cache" / "manifest.json"
+    before = json.loads(manifest.read_text("utf-8"))["gates"]
+    catalog = root / "locale" / "fr" / "LC_MESSAGES" / f"{SLUG}.po"
+    for word in ("alpha", "beta", "gamma"):
+        edit_po(catalog, lambda e, w=word: _add_word(e, w))
+        assert build(config, BuildOptions(("fr",), jobs=1)).ok
+    after = json.loads(manifest.read_text("utf-8"))["gates"]
+    assert len(after) == len(before)
+    others = {k: v for k, v in before.items() if v.get("lang") != "fr"}
+    assert others and all(after.get(k) == v for k, v in others.items())  # theirs are kept
+
+
+def _add_word(entry: polib.POEntry, word: str) -> None:
+    if entry.msgstr.endswith(".") and "<" not in entry.msgstr and entry.msgid.startswith("Stem"):
+        entry.msgstr = f"{entry.msgstr[:-1]} {word}."

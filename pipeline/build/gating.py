@@ -236,10 +236,18 @@ def cached_verdict(
             "reasons": list(verdict.decision.reasons),
             "share": verdict.decision.translated_share,
             "findings": [f.as_dict() for f in verdict.findings],
+            "lang": lang,
         }
     return key, verdict
 
 
-def prune_gates(manifest: Manifest, live: Iterable[str]) -> None:
-    keep = set(live)
-    manifest.gates = {k: v for k, v in manifest.gates.items() if k in keep}
+def prune_gates(manifest: Manifest, live: Iterable[str], languages: Iterable[str] = ()) -> None:
+    """Forget verdicts no (article, language) has now: all of them, or with ``languages``
+    (a build of some languages) only theirs, so that rebuilding one language again and again
+    (``pipeline serve``) does not pile up one verdict per edit."""
+    keep, only = set(live), set(languages)
+    manifest.gates = {
+        key: verdict
+        for key, verdict in manifest.gates.items()
+        if key in keep or (only and verdict.get("lang") not in only)
+    }

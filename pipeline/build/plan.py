@@ -189,8 +189,7 @@ def make_plan(
             else:
                 report.refused.append(verdict.decision)
                 unpublish(output, manifest, report, slug, lang)
-    if not options.languages:
-        prune_gates(manifest, live_gates)
+    prune_gates(manifest, live_gates, requested if options.languages else ())
 
     plan = Plan(
         sources, inputs, slugs, published, frozen, RenderContext(_empty_site(config), config.root)
