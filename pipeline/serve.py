@@ -47,7 +47,7 @@ from pipeline.errors import PipelineError
 from pipeline.layout import INDEX_PATH, page_path, parse_target_path, pdf_path
 from pipeline.preview import EVENTS_PATH, Entry, PageNotes, annotate, visible
 from pipeline.project import Config, load_config, to_gettext
-from pipeline.render.environment import STATIC_DIR, TEMPLATES_DIR
+from pipeline.resources import STATIC_DIR, TEMPLATES_DIR
 
 Say = Callable[[str], None]
 WATCH_STEP = 10

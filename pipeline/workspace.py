@@ -52,6 +52,7 @@ from pipeline.pofile import (
 )
 from pipeline.project import UI_DOMAIN, Config, language_tag, to_bcp47
 from pipeline.reading import check_inside, read_regular
+from pipeline.resources import TEMPLATES_DIR
 from pipeline.review import ReviewRecord, reviewed, sign
 from pipeline.review import dump as dump_review
 from pipeline.review import load as load_review
@@ -59,7 +60,6 @@ from pipeline.review import load as load_review
 if TYPE_CHECKING:
     from pipeline.checks import Finding, Severity
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 _POT_DATE = re.compile(rb'^"POT-Creation-Date: ([^"\\]*)\\n"$', re.MULTILINE)
 
 

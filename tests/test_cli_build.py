@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +171,21 @@ def test_check_json_is_an_array_of_findings(project: Path) -> None:
     }
     assert CRITICAL_MARK in figures[0]["msgid"]
     assert "80" in figures[0]["message"] and "90" in figures[0]["message"]
+
+
+def test_a_build_with_nothing_to_do_loads_no_parser_and_no_renderer(project: Path) -> None:
+    """An unchanged project is answered from hashes: the no-op does not import Markdown,
+    Jinja2, Babel's catalogs, Pillow or WeasyPrint (their import was most of its time)."""
+    assert run(project, "build").returncode == 0
+    heavy = ("markdown_it", "jinja2", "babel.messages", "PIL", "weasyprint", "polib", "yaml")
+    script = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        "code = main(['build'])\n"
+        f"print(code, [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert "12 up to date" in result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout

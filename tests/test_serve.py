@@ -317,7 +317,7 @@ def test_a_change_of_the_styles_restarts_the_server_and_the_page_follows(
     served: Served, chromium: Any
 ) -> None:
     """Templates and styles are compiled once per process: a change restarts it on its port."""
-    from pipeline.render.environment import STATIC_DIR
+    from pipeline.resources import STATIC_DIR
 
     page = chromium.new_page()
     try:

@@ -17,12 +17,11 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.build.files import MISSING, bytes_sha, read_regular, sha
-from pipeline.catalog import critical_ui_keys, template_text_keys
 from pipeline.errors import ConfigError
 from pipeline.fonts import family_charset
 from pipeline.images import is_remote, resolve_src, variant_file
 from pipeline.project import PSEUDO_TAGS, UI_DOMAIN, Config
-from pipeline.render.environment import TEMPLATES_DIR
+from pipeline.resources import PACKAGE_DIR, TEMPLATES_DIR
 from pipeline.theme import (
     STYLESHEETS,
     THEME_LOGO,
@@ -32,7 +31,6 @@ from pipeline.theme import (
     theme_templates,
 )
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 
 
@@ -124,6 +122,8 @@ def read_theme(config: Config, files: InputFiles) -> Theme:
 
 
 def _keep_critical_messages(theme: Theme) -> None:
+    from pipeline.catalog import critical_ui_keys, template_text_keys  # Babel: not for a no-op
+
     package = dict(template_files_by_name())
     for name, text in sorted(theme.templates):
         lost = critical_ui_keys([(package[name], name)]) - template_text_keys(text)

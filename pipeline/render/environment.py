@@ -13,7 +13,6 @@ import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 from jinja2 import (
@@ -31,12 +30,9 @@ from markupsafe import Markup, escape
 from pipeline.article import Block
 from pipeline.catalog import critical_ui_keys
 from pipeline.errors import RenderError
+from pipeline.resources import STATIC_DIR, TEMPLATES_DIR
 from pipeline.theme import NO_THEME, Theme
 from pipeline.translate import LocalizedArticle, text_direction
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
 
 PAGE_MARK = "\ue000"
 PAGES_MARK = "\ue001"

@@ -30,7 +30,6 @@ from pipeline.fonts import print_font_css
 from pipeline.layout import page_path, pdf_path
 from pipeline.render import textlayer
 from pipeline.render.environment import (
-    STATIC_DIR,
     GettextTranslations,
     environment_for,
     require_critical,
@@ -40,6 +39,7 @@ from pipeline.render.html import article_view, mark_terms
 from pipeline.render.l10n import counter_style, format_hours, page_margins, paper_size
 from pipeline.render.pagination import render_keeping_words
 from pipeline.render.site import Site
+from pipeline.resources import STATIC_DIR
 from pipeline.translate import LocalizedArticle, display_name
 
 PDF_VARIANT = "pdf/ua-1"
