@@ -44,6 +44,7 @@ from pipeline.build import BuildOptions, BuildReport, build
 from pipeline.build.executors import ProcessPool
 from pipeline.checks import Finding
 from pipeline.errors import PipelineError
+from pipeline.inline import inline_tokens
 from pipeline.layout import INDEX_PATH, page_path, parse_target_path, pdf_path
 from pipeline.preview import EVENTS_PATH, Entry, PageNotes, annotate, visible
 from pipeline.project import Config, load_config, to_gettext
@@ -266,6 +267,7 @@ class Preview:
         )
         # What the build parsed is cyclic garbage now; served and announced, collect it here
         # rather than let it pile up until the collector's rare full pass.
+        inline_tokens.cache_clear()  # texts of every save: parsed again next time, not kept
         gc.collect()
 
     def _failed(self, message: str) -> None:

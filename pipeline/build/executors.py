@@ -16,7 +16,6 @@ import heapq
 import itertools
 import multiprocessing
 import queue
-import signal
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
@@ -25,7 +24,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from pipeline.build.jobs import Made, RenderContext, RenderJob, Result, make, warm_worker
+from pipeline.build.jobs import (
+    Made,
+    RenderContext,
+    RenderJob,
+    Result,
+    long_lived_worker,
+    make,
+    warm_worker,
+)
 from pipeline.errors import RenderError
 
 EXECUTORS = ("local", "dask")
@@ -98,8 +105,7 @@ class ProcessPool(Executor):
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=signal.signal,
-                initargs=(signal.SIGINT, signal.SIG_IGN),
+                initializer=long_lived_worker,
             )
         else:
             self._pool = ProcessPoolExecutor(max_workers=workers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from babel.support import Translations
 
 from pipeline.build.manifest import Target
 from pipeline.errors import PipelineError
+from pipeline.inline import inline_tokens
 from pipeline.project import PSEUDO_TAGS
 from pipeline.render.html import render_page
 from pipeline.render.site import Site
@@ -119,6 +121,14 @@ def warm_worker(root: str | None) -> None:
         _WORKER_STATE["pdf"] = PdfRenderer(root=Path(root) if root else None)
 
 
+def long_lived_worker() -> None:
+    """Set up a worker kept across builds (``pipeline serve``): Ctrl-C is its parent's to
+    handle, and the texts it parses are not kept from one job to the next (every save
+    brings new ones)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_STATE["long_lived"] = True
+
+
 def make(job: RenderJob, context: RenderContext) -> Result:
     """Render one target to bytes (never to disk); runs in a worker or in this process.
 
@@ -130,6 +140,9 @@ def make(job: RenderJob, context: RenderContext) -> Result:
         data = render_target(job, context, _WORKER_STATE)
     except PipelineError as exc:
         return exc
+    finally:
+        if _WORKER_STATE.get("long_lived"):
+            inline_tokens.cache_clear()
     return Made(data, time.perf_counter() - started)
 
 
