@@ -269,6 +269,9 @@ class Preview:
         # rather than let it pile up until the collector's rare full pass.
         inline_tokens.cache_clear()  # texts of every save: parsed again next time, not kept
         gc.collect()
+        from pipeline.build.jobs import release_memory
+
+        release_memory()  # and what the collector freed goes back to the system
 
     def _failed(self, message: str) -> None:
         line = f"pipeline: error: {message}"

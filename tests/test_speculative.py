@@ -2,22 +2,26 @@
 
 ``pipeline serve`` keeps one rendering process for all its rebuilds and hands it to
 :func:`pipeline.build.build`; a language published by the last build is then sent to
-it before its checks run. These tests use a real process pool and the sample project.
+it before its checks run, and the process gives the memory each job freed back to the
+system. These tests use a real process pool and the sample project.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from helpers import SLUG, change_critical_figure, copy_project, edit_po
 
 import pipeline.build.plan as planning
-from pipeline.build import BuildOptions, build
+from pipeline.build import BuildOptions, build, jobs
 from pipeline.build.executors import Executor, ProcessPool
-from pipeline.build.jobs import RenderContext, RenderJob, Result
+from pipeline.build.jobs import RenderContext, RenderJob, Result, release_memory
 from pipeline.project import load_config
 
 FR_PDF = f"fr/{SLUG}.pdf"
@@ -103,3 +107,40 @@ def test_a_brochure_the_checks_then_refuse_is_never_written(
     report = build(config, BuildOptions(("fr",)), executor=executor)
     assert report.ok and [t.path for t, _ in report.built] == [FR_PDF, f"fr/{SLUG}.html"]
     assert (root / "output" / FR_PDF).read_bytes() == good_pdf
+
+
+def _resident_bytes() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_release_memory_gives_the_c_heaps_free_pages_back() -> None:
+    """64 MiB of small C blocks, freed below one still in use: glibc keeps them until trimmed."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    blocks = [libc.malloc(4096) for _ in range(16384)]
+    for block in blocks:
+        ctypes.memset(block, 1, 4096)
+    pinned = libc.malloc(64)  # above them: the heap cannot simply shrink from its top
+    for block in blocks:
+        libc.free(block)
+    before = _resident_bytes()
+    release_memory()
+    after = _resident_bytes()
+    libc.free(pinned)
+    assert before - after > 32 * 2**20, (before, after)
+
+
+def test_a_worker_kept_across_builds_releases_memory_after_each_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released: list[str] = []
+    monkeypatch.setattr(jobs, "release_memory", lambda: released.append("released"))
+    monkeypatch.setattr(jobs, "render_target", lambda job, context, state: b"%PDF-")
+    job, context = cast(RenderJob, None), cast(RenderContext, None)
+    monkeypatch.setitem(jobs._WORKER_STATE, "long_lived", False)
+    jobs.make(job, context)
+    assert released == []  # a build's own workers end with it
+    monkeypatch.setitem(jobs._WORKER_STATE, "long_lived", True)
+    jobs.make(job, context)
+    assert released == ["released"]

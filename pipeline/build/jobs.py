@@ -8,7 +8,10 @@ jobs run is :mod:`pipeline.build.executors`' business.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
+import functools
 import io
 import signal
 import time
@@ -129,6 +132,29 @@ def long_lived_worker() -> None:
     _WORKER_STATE["long_lived"] = True
 
 
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None on a C library without it (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Give the C heap's free pages back to the system, for a process that lives across builds.
+
+    WeasyPrint, Pango and HarfBuzz allocate and free many small blocks per brochure; glibc
+    keeps the freed ones, scattered, so a preview's rendering process grew ~5 MB per 100
+    saves (measured) though nothing was kept. Trimming after each job costs under a
+    millisecond.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def make(job: RenderJob, context: RenderContext) -> Result:
     """Render one target to bytes (never to disk); runs in a worker or in this process.
 
@@ -143,6 +169,7 @@ def make(job: RenderJob, context: RenderContext) -> Result:
     finally:
         if _WORKER_STATE.get("long_lived"):
             inline_tokens.cache_clear()
+            release_memory()
     return Made(data, time.perf_counter() - started)
 
 
