@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import re
@@ -24,7 +25,12 @@ from pipeline.article import Article
 from pipeline.project import Config
 from pipeline.render.environment import PAGE_MARK, PAGES_MARK, css_counters, css_string
 from pipeline.render.l10n import counter_style, paper_size
-from pipeline.render.pdf import PdfRenderer, ProjectURLFetcher, render_print_html
+from pipeline.render.pdf import (
+    COLLECTOR_THRESHOLD,
+    PdfRenderer,
+    ProjectURLFetcher,
+    render_print_html,
+)
 from pipeline.render.site import Site, make_site
 from pipeline.translate import gettext_translations, translate
 
@@ -346,3 +352,17 @@ def test_rendering_is_deterministic(config: Config, article: Article) -> None:
     first = render_pdf(localized, site, gettext_translations(None), root=config.root)
     second = PdfRenderer(root=config.root).render(localized, site, gettext_translations(None))
     assert first == second
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [(700, COLLECTOR_THRESHOLD), (0, 0), (50_000, 50_000)]
+)
+def test_a_rendering_process_collects_garbage_less_often(before: int, after: int) -> None:
+    """Python's default (700) raised; the collector turned off, or set higher, left alone."""
+    saved = gc.get_threshold()
+    gc.set_threshold(before, 10, 10)
+    try:
+        PdfRenderer()
+        assert gc.get_threshold() == (after, 10, 10)
+    finally:
+        gc.set_threshold(*saved)
