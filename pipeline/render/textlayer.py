@@ -37,7 +37,7 @@ import functools
 import re
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -72,13 +72,19 @@ class Word:
     lang: str | None
     """The word's language where it differs from the document's."""
 
-    @functools.cached_property
-    def properties(self) -> pydyf.Dictionary:
+    @property
+    def properties(self) -> bytes:
         """The span's property list: its actual text, and its language where it has one."""
-        properties = pydyf.Dictionary({"ActualText": pydyf.String(self.text)})
-        if self.lang:
-            properties["Lang"] = pydyf.String(self.lang)
-        return properties
+        return _property_list(self.text, self.lang)
+
+
+@functools.lru_cache(maxsize=4096)
+def _property_list(text: str, lang: str | None) -> bytes:
+    """Serialized once (a brochure repeats its words), in the bytes pydyf itself writes."""
+    properties = pydyf.Dictionary({"ActualText": pydyf.String(text)})
+    if lang:
+        properties["Lang"] = pydyf.String(lang)
+    return bytes(properties.data)
 
 
 def _words_of_glyphs(
@@ -101,6 +107,9 @@ def _words_of_glyphs(
     foreign = lang if lang and document and _base(lang) != _base(document) else None
     in_rtl = textbox.style["direction"] == "rtl"
 
+    # WeasyPrint's draw_first_line sets this before it reads the line; set first, it changes
+    # nothing there, and the line read here is the one drawn, laid out once, not twice.
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     first_line, _ = layout.get_first_line()
     glyph_words: list[Word | None] = []
     run = first_line.runs[0]
@@ -108,11 +117,11 @@ def _words_of_glyphs(
         glyph_item = run.data
         run = run.next
         item = glyph_item.item
-        start, end = char_at(item.offset), char_at(item.offset + item.length)
+        start, end = char_at[item.offset], char_at[item.offset + item.length]
         glyphs = glyph_item.glyphs
         count = glyphs.num_glyphs
         offset = item.offset
-        clusters = [char_at(offset + c) for c in ffi.unpack(glyphs.log_clusters, count)]
+        clusters = [char_at[offset + c] for c in ffi.unpack(glyphs.log_clusters, count)]
         rtl = bool(item.analysis.level % 2)
         item_lang = foreign
         if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
@@ -139,20 +148,16 @@ _GLYPH_INFO_WORDS = 5
 """PangoGlyphInfo as 32-bit words: the glyph, its geometry (width, x and y offset), attributes."""
 
 
-def _char_index(text: str) -> Callable[[int], int]:
-    """Byte offset in the UTF-8 text -> index of the character there."""
+def _char_index(text: str) -> Sequence[int]:
+    """Byte offset in the UTF-8 text -> index of the character there (at each character's
+    first byte, and at the end)."""
     if text.isascii():
-        return int
-    data = text.encode()
-    cache: dict[int, int] = {}
-
-    def index(offset: int) -> int:
-        found = cache.get(offset)
-        if found is None:
-            found = cache[offset] = len(data[:offset].decode())
-        return found
-
-    return index
+        return range(len(text) + 1)
+    table: list[int] = []
+    for index, char in enumerate(text):
+        table += [index] * len(char.encode())
+    table.append(len(text))
+    return table
 
 
 def _item_words(
@@ -280,6 +285,11 @@ class _SpanningStream:
         self._open: Word | None = None
         self._hex_width: dict[str, int] = {}
         self._width = 4
+        # What WeasyPrint calls for every line, bound here rather than found by __getattr__.
+        self.set_text_matrix = stream.set_text_matrix
+        self.set_color = stream.set_color
+        self.begin_text = stream.begin_text
+        self.end_text = stream.end_text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
