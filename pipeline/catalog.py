@@ -116,7 +116,9 @@ def critical_ui_keys(template_files: Iterable[tuple[Path, str]]) -> frozenset[Ke
     """The template messages marked ``{# Critical: ... #}``: a language is published only when
     they are translated and not fuzzy. Only templates with such a comment are parsed."""
     texts = [(p, n, p.read_text("utf-8")) for p, n in template_files]
-    return _critical_keys(tuple((p, n, text) for p, n, text in texts if CRITICAL_TAG in text))
+    return _critical_keys(
+        tuple(sorted((p, n, text) for p, n, text in texts if CRITICAL_TAG in text))
+    )
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,11 +10,13 @@ import pytest
 from babel.messages.catalog import Catalog
 from helpers import REAL_ARTICLE, msgfmt_check
 
-from pipeline.catalog import article_template, catalog_stats, init_catalog
+import pipeline.catalog as catalog_module
+from pipeline.catalog import article_template, catalog_stats, critical_ui_keys, init_catalog
 from pipeline.errors import CatalogError
 from pipeline.markdown import parse_article
 from pipeline.msgmerge import FUZZY_THRESHOLD, merge, similarity
 from pipeline.pofile import po_bytes, read_catalog, write_if_changed
+from pipeline.workspace import template_files
 
 DATE = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
 LATER = datetime(2025, 6, 7, 8, 9, tzinfo=UTC)
@@ -475,3 +477,13 @@ def test_a_similarity_of_exactly_the_threshold_is_enough() -> None:
     assert similarity(old_text, new_text) == FUZZY_THRESHOLD
     merged = merge(translated(template(old_text), {old_text: "thérapie"}), template(new_text))
     assert active(merged)[new_text] == ("thérapie", True, [old_text])
+
+
+def test_the_templates_critical_messages_are_parsed_once_whatever_order_they_come_in() -> None:
+    """The gate lists the templates sorted, the renderer as the folder gives them: one parse."""
+    listed = template_files()
+    catalog_module._critical_keys.cache_clear()
+    first = critical_ui_keys(listed)
+    again = critical_ui_keys(list(reversed(listed)))
+    assert first == again and first  # the medical disclaimer, at least
+    assert catalog_module._critical_keys.cache_info().misses == 1
