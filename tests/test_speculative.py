@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -134,13 +135,14 @@ def test_release_memory_gives_the_c_heaps_free_pages_back() -> None:
 def test_a_worker_kept_across_builds_releases_memory_after_each_job(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    released: list[str] = []
-    monkeypatch.setattr(jobs, "release_memory", lambda: released.append("released"))
+    released = threading.Event()
+    monkeypatch.setattr(jobs, "release_memory", released.set)
     monkeypatch.setattr(jobs, "render_target", lambda job, context, state: b"%PDF-")
     job, context = cast(RenderJob, None), cast(RenderContext, None)
     monkeypatch.setitem(jobs._WORKER_STATE, "long_lived", False)
     jobs.make(job, context)
-    assert released == []  # a build's own workers end with it
+    assert not released.wait(jobs.TIDY_DELAY * 10)  # a build's own workers end with it
     monkeypatch.setitem(jobs._WORKER_STATE, "long_lived", True)
     jobs.make(job, context)
-    assert released == ["released"]
+    assert not released.is_set()  # not before the result is on its way
+    assert released.wait(10)
