@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -245,6 +246,21 @@ class WarmRenderer:
         self.process.wait(30)
 
 
+def save_one_word_edit(project: Path, scratch: Path, slug: str, word: str) -> None:
+    """Save the catalog as it was before the rebuilds, with ``word`` inserted: every rebuild's
+    brochure has the same size (edits that each add a word grow it, and memory with it).
+    Edited beside it and moved in, so the server sees one save."""
+    relative = Path("locale", LANG, "LC_MESSAGES", f"{slug}.po")
+    original = scratch / "original.po"
+    if not original.exists():
+        original.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project / relative, original)
+    (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(original, scratch / relative)
+    change_one_translation(scratch, LANG, slug, word)
+    os.replace(scratch / relative, project / relative)
+
+
 def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) -> list[Row]:
     here = work / "serve"
     here.mkdir()
@@ -265,7 +281,7 @@ def run_serve(work: Path, frozen: Path, runs: int, edits: int, rebuilds: int) ->
         start_rss, start_worker = server.rss_mib(), server.worker_rss_mib()
         for number in range(rebuilds):
             count = server.count()
-            change_one_translation(project, LANG, slug, _word(10_000 + number))
+            save_one_word_edit(project, here / "scratch", slug, _word(10_000 + number))
             server.wait_for(r"^rebuilt in .* 2 file\(s\) written", after=count)
         end_rss, end_worker = server.rss_mib(), server.worker_rss_mib()
     finally:
