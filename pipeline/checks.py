@@ -246,20 +246,29 @@ _NUMBER = re.compile(
 )
 
 
-def _ascii_digits(text: str) -> str:
-    """Native digits to ASCII, Arabic separators to marks; one character for one."""
-    chars = []
-    for char in text:
-        if char.isascii():
-            chars.append(char)
-        elif char == "\u066b":
-            chars.append(_DECIMAL_MARK)
-        elif char == "\u066c":
-            chars.append(_GROUP_MARK)
+class _AsciiDigits(dict[int, int]):
+    """A ``str.translate`` table, filled as characters are met: a native digit to its ASCII
+    digit, the Arabic decimal and group separators to marks, anything else to itself."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        if code == 0x066B:
+            found = ord(_DECIMAL_MARK)
+        elif code == 0x066C:
+            found = ord(_GROUP_MARK)
         else:
             digit = unicodedata.decimal(char, None)
-            chars.append(str(digit) if digit is not None else char)
-    return "".join(chars)
+            found = ord(str(digit)) if digit is not None else code
+        self[code] = found
+        return found
+
+
+_ASCII_DIGITS = _AsciiDigits()
+
+
+def _ascii_digits(text: str) -> str:
+    """Native digits to ASCII, Arabic separators to marks; one character for one."""
+    return text if text.isascii() else text.translate(_ASCII_DIGITS)
 
 
 @functools.cache
@@ -304,6 +313,14 @@ def figures(
     percent signs: figures are compared by value. A run of digits no convention can
     read (``1.2.3``, ``2019 150``) counts as its separate integers.
     """
+    return list(_figures(text, tuple(conventions)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _figures(
+    text: str, conventions: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, frozenset[Decimal]], ...]:
+    """:func:`figures`, kept: a msgid is read alike for every language it is checked in."""
     visible = _prose(text)
     found: list[tuple[str, frozenset[Decimal]]] = []
     for match in _NUMBER.finditer(_ascii_digits(visible)):
@@ -321,7 +338,7 @@ def figures(
                         frozenset({Decimal(part.group())}),
                     )
                 )
-    return found
+    return tuple(found)
 
 
 def _match(sources: list[frozenset[Decimal]], targets: list[frozenset[Decimal]]) -> dict[int, int]:
@@ -433,11 +450,12 @@ _UNSAFE = re.compile(
 )
 
 
-def _unsafe(text: str) -> set[str]:
-    found = set()
+@functools.lru_cache(maxsize=4096)
+def _unsafe(text: str) -> frozenset[str]:
+    found: set[str] = set()
     for variant in (text, html.unescape(text)):
         found |= {re.sub(r"\s+", "", m.group()).lower() for m in _UNSAFE.finditer(variant)}
-    return found
+    return frozenset(found)
 
 
 def check_unsafe_markup(entry: Entry, ctx: CheckContext) -> list[Problem]:
@@ -546,7 +564,9 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return found
 
 
-def doubled_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def doubled_words(text: str) -> frozenset[str]:
+    """Words written twice in a row (case-folded); kept, as a msgid's are asked per language."""
     words = _words(text)
     found = set()
     for (first, _, end), (second, start, _) in pairwise(words):
@@ -557,7 +577,7 @@ def doubled_words(text: str) -> set[str]:
             and _HAS_LETTER.search(first)
         ):
             found.add(first.casefold())
-    return found
+    return frozenset(found)
 
 
 def check_doubled_word(entry: Entry, ctx: CheckContext) -> list[Problem]:
@@ -722,6 +742,8 @@ def _joins(char: str) -> bool:
 
 def _invisible(text: str) -> list[tuple[int, str]]:
     """(offset, character) of every control or invisible character not allowed where it is."""
+    if text.isprintable():  # no control, format (Cf) or separator character at all
+        return []
     found: list[tuple[int, str]] = []
     isolates: list[int] = []
     for index, char in enumerate(text):
