@@ -163,10 +163,6 @@ def print_font_css(choices: Sequence[FontChoice] = ()) -> str:
     return "\n".join(rules) + "\n"
 
 
-def _fc_escape(family: str) -> str:
-    return re.sub(r"([\\\-:,])", r"\\\1", family)
-
-
 def _merge(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(ranges):
@@ -189,9 +185,25 @@ def parse_charset(text: str) -> tuple[tuple[int, int], ...]:
 @functools.cache
 def family_charset(family: str, fc_list: str = "fc-list") -> tuple[tuple[int, int], ...]:
     """Code points of every installed face of ``family``; empty if it is not installed."""
+    charsets = _installed_charsets(fc_list).get(_fold(family), [])
+    return parse_charset(" ".join(charsets))
+
+
+def _fold(family: str) -> str:
+    """A family name as fontconfig compares it: case and blanks ignored."""
+    return "".join(family.split(" ")).casefold()
+
+
+_FAMILY_SEPARATOR = re.compile(r"(?<!\\),")
+
+
+@functools.cache
+def _installed_charsets(fc_list: str) -> dict[str, list[str]]:
+    """Every installed face's charset under each of its family names (folded): one ``fc-list``
+    for all the fonts (13 ms here), not one per family asked (5 ms each, nine per build)."""
     try:
         result = subprocess.run(
-            [fc_list, "--format", "%{charset}\\n", _fc_escape(family)],
+            [fc_list, "--format", "%{family}\t%{charset}\n"],
             capture_output=True,
             text=True,
             check=False,
@@ -205,7 +217,12 @@ def family_charset(family: str, fc_list: str = "fc-list") -> tuple[tuple[int, in
         raise FontconfigUnavailable(
             f"cannot check font coverage: {fc_list} failed: {result.stderr.strip()}"
         )
-    return parse_charset(result.stdout)
+    found: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():
+        families, _, charset = line.partition("\t")
+        for name in _FAMILY_SEPARATOR.split(families):
+            found.setdefault(_fold(re.sub(r"\\(.)", r"\1", name)), []).append(charset)
+    return found
 
 
 class FontCoverage:

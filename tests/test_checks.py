@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -519,6 +520,22 @@ def test_fontconfig_coverage_cjk_and_arabic() -> None:
     assert fontconfig_coverage("zh")("\u4e2d")
     assert fontconfig_coverage("fa")("\u06cc")  # ARABIC LETTER FARSI YEH
     assert family_charset("No Such Font Family At All") == ()
+
+
+@pytest.mark.skipif(not HAS_FONTCONFIG, reason="fontconfig (fc-list) is not installed")
+def test_one_fc_list_for_all_fonts_finds_what_fontconfig_finds_per_family() -> None:
+    """Fontconfig's own match (``fc-list FAMILY``, case and blanks ignored) for every family
+    of every stack, in other spellings, and for a family that is not installed."""
+    families = {family for stack in PRINT_FONTS for family in stack.families}
+    asked = [*families, "noto sans", "NotoSans", "DejaVu Sans Condensed", "No Such Font"]
+    for family in asked:
+        escaped = re.sub(r"([\\\-:,])", r"\\\1", family)
+        listed = subprocess.run(
+            ["fc-list", "--format", "%{charset}\\n", escaped],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert family_charset(family) == parse_charset(listed), family
+    assert family_charset("Noto Sans") != ()
 
 
 def test_missing_fontconfig_is_one_clear_error() -> None:
