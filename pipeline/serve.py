@@ -272,6 +272,9 @@ class Preview:
         from pipeline.build.jobs import release_memory
 
         release_memory()  # and what the collector freed goes back to the system
+        worker = self._worker
+        if worker is not None:
+            worker.tidy()  # the rendering process does the same, now that it is idle
 
     def _failed(self, message: str) -> None:
         line = f"pipeline: error: {message}"

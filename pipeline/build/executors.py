@@ -31,6 +31,7 @@ from pipeline.build.jobs import (
     Result,
     long_lived_worker,
     make,
+    tidy,
     warm_worker,
 )
 from pipeline.errors import RenderError
@@ -156,6 +157,15 @@ class ProcessPool(Executor):
             except Exception as exc:  # a worker that crashed: report it, keep building
                 self._broken = self._broken or isinstance(exc, BrokenProcessPool)
                 yield job, RenderError(f"{type(exc).__name__}: {exc}", job.target.path)
+
+    def tidy(self) -> Future[int] | None:
+        """Have a worker collect its garbage and give freed memory back to the system, after
+        the jobs already given to it: ``pipeline serve`` between builds, on its pool of one
+        (on the worker's own thread, never beside a job). None when the pool has broken."""
+        try:
+            return self._pool.submit(tidy)
+        except (BrokenProcessPool, RuntimeError):
+            return None
 
     @property
     def broken(self) -> bool:

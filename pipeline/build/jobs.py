@@ -14,8 +14,8 @@ import dataclasses
 import functools
 import gc
 import io
+import os
 import signal
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +126,8 @@ def warm_worker(root: str | None) -> None:
         _WORKER_STATE["pdf"] = PdfRenderer(root=Path(root) if root else None)
     if _WORKER_STATE.get("long_lived"):
         # WeasyPrint, the fonts and the pipeline stay for the process's life: the collector
-        # need never scan them again, so the collection after each job is a short one.
+        # need never scan them again, so each tidy() is a short collection. (Collected first:
+        # nothing frozen is garbage; a cycle of these dropped later would stay, none is.)
         gc.collect()
         gc.freeze()
 
@@ -162,17 +163,14 @@ def release_memory() -> None:
         trim(0)
 
 
-TIDY_DELAY = 0.05
-"""Seconds after a job of a long-lived worker before its leftovers are collected: its result
-is on its way by then, so the collection does not delay it."""
-
-
-def _tidy() -> None:
-    """Collect what a job left (the layout's cycles, which the collector, run every 10,000
-    allocations, would let pile up in a process that lives for hours) and give the freed
-    memory back, while the worker waits for the next save."""
+def tidy() -> int:
+    """Collect what the last jobs left (the layout's cycles, which a collector run every
+    10,000 allocations lets pile up in a process that lives for hours) and give the freed
+    memory back; run in a long-lived worker as a job of its own, once its build is served.
+    Returns the worker's process id."""
     gc.collect()
     release_memory()
+    return os.getpid()
 
 
 def make(job: RenderJob, context: RenderContext) -> Result:
@@ -189,9 +187,6 @@ def make(job: RenderJob, context: RenderContext) -> Result:
     finally:
         if _WORKER_STATE.get("long_lived"):
             inline_tokens.cache_clear()
-            tidy = threading.Timer(TIDY_DELAY, _tidy)
-            tidy.daemon = True
-            tidy.start()
     return Made(data, time.perf_counter() - started)
 
 
