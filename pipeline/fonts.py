@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 import subprocess
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -194,9 +193,6 @@ def _fold(family: str) -> str:
     return "".join(family.split(" ")).casefold()
 
 
-_FAMILY_SEPARATOR = re.compile(r"(?<!\\),")
-
-
 @functools.cache
 def _installed_charsets(fc_list: str) -> dict[str, list[str]]:
     """Every installed face's charset under each of its family names (folded): one ``fc-list``
@@ -205,7 +201,8 @@ def _installed_charsets(fc_list: str) -> dict[str, list[str]]:
         result = subprocess.run(
             [fc_list, "--format", "%{family}\t%{charset}\n"],
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",  # names in every language are listed; only charsets are read
             check=False,
             timeout=60,
         )
@@ -220,16 +217,16 @@ def _installed_charsets(fc_list: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for line in result.stdout.splitlines():
         families, _, charset = line.partition("\t")
-        for name in _FAMILY_SEPARATOR.split(families):
-            found.setdefault(_fold(re.sub(r"\\(.)", r"\1", name)), []).append(charset)
+        for name in families.split(","):  # fontconfig joins a face's names with bare commas
+            found.setdefault(_fold(name), []).append(charset)
     return found
 
 
 class FontCoverage:
     """Whether a character is in any font of a stack, from fontconfig's charsets.
 
-    Charsets are read once per family (:func:`family_charset` is cached) and only
-    on first use; answers are cached per character.
+    Charsets are read once per process (one ``fc-list`` for every font, see
+    :func:`family_charset`) and only on first use; answers are cached per character.
     """
 
     def __init__(self, families: Sequence[str], *, fc_list: str = "fc-list"):
