@@ -155,8 +155,8 @@ def release_memory() -> None:
 
     WeasyPrint, Pango and HarfBuzz allocate and free many small blocks per brochure; glibc
     keeps the freed ones, scattered, so a preview's rendering process grew ~5 MB per 100
-    saves (measured) though nothing was kept. Trimming after each job costs under a
-    millisecond.
+    saves (measured) though nothing was kept. A trim costs under a millisecond; the preview
+    runs one in each process after each rebuild (:func:`tidy` in its worker).
     """
     trim = _malloc_trim()
     if trim is not None:

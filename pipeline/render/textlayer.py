@@ -107,8 +107,8 @@ def _words_of_glyphs(
     foreign = lang if lang and document and _base(lang) != _base(document) else None
     in_rtl = textbox.style["direction"] == "rtl"
 
-    # WeasyPrint's draw_first_line sets this before it reads the line; set first, it changes
-    # nothing there, and the line read here is the one drawn, laid out once, not twice.
+    # WeasyPrint's draw_first_line sets this before it reads the line; set here first, the
+    # line read here is exactly the one drawn (and setting it again there changes nothing).
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     first_line, _ = layout.get_first_line()
     glyph_words: list[Word | None] = []
