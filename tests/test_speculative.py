@@ -2,8 +2,8 @@
 
 ``pipeline serve`` keeps one rendering process for all its rebuilds and hands it to
 :func:`pipeline.build.build`; a language published by the last build is then sent to
-it before its checks run, and the process gives the memory each job freed back to the
-system. These tests use a real process pool and the sample project.
+it before its checks run, and the process gives the memory a rebuild freed back to the
+system once it is served. These tests use a real process pool and the sample project.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pipeline.build import BuildOptions, build, jobs
 from pipeline.build.executors import Executor, ProcessPool
 from pipeline.build.jobs import RenderContext, RenderJob, Result, release_memory
 from pipeline.project import load_config
+from pipeline.serve import Preview
 
 FR_PDF = f"fr/{SLUG}.pdf"
 
@@ -136,7 +137,7 @@ def test_release_memory_gives_the_c_heaps_free_pages_back() -> None:
     assert before - after > 32 * 2**20, (before, after)
 
 
-def test_a_preview_worker_tidies_on_its_own_thread_after_the_jobs_before(tmp_path: Path) -> None:
+def test_a_preview_worker_tidies_in_its_own_process(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
     pool = ProcessPool(1, root, long_lived=True)
     try:
@@ -145,3 +146,27 @@ def test_a_preview_worker_tidies_on_its_own_thread_after_the_jobs_before(tmp_pat
         assert tidied.result(timeout=120) != os.getpid()  # in the worker, not here
     finally:
         pool.close()
+
+
+def test_the_preview_has_its_worker_tidy_once_each_rebuild_is_served(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    said: list[str] = []
+    preview = Preview(load_config(root), ("fr",), said.append)
+    preview.start_worker()
+    worker = preview.worker()
+    assert worker is not None
+    tidy = worker.tidy
+    tidied: list[int] = []
+
+    def recording() -> Any:
+        tidied.append(len(said))  # how much the preview had said by then
+        return tidy()
+
+    worker.tidy = recording  # type: ignore[method-assign]
+    try:
+        preview.rebuild()
+        preview.rebuild()  # nothing changed: still served, still tidied
+    finally:
+        preview.stop_worker()
+    served = [i for i, line in enumerate(said, 1) if line.startswith("rebuilt in")]
+    assert len(served) == 2 and tidied == served, (said, tidied)
