@@ -15,12 +15,13 @@ import subprocess
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pypdf
 import pypdfium2 as pdfium
 import pytest
 import weasyprint
+import weasyprint.draw as weasyprint_draw
 from helpers import SLUG, copy_project, run
 from weasyprint.draw import text as weasyprint_text
 
@@ -39,6 +40,8 @@ THRESHOLD = 0.99
 DRAW_FIRST_LINE_SHA = "1bb8eae6d88e71b1"
 """SHA-256 (first 16 digits) of WeasyPrint 70.0's ``draw_first_line`` source, which the text
 layer wraps: read the new one against pipeline/render/textlayer.py before changing this."""
+DRAW_INLINE_LEVEL_SHA = "068162a401d00efd"
+"""The same for ``draw_inline_level``, whose children the text layer reorders."""
 
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _SEPARATORS = re.compile("[\u202a-\u202e\u2066-\u2069\\-\u2010\u2011]")
@@ -141,21 +144,11 @@ def translations(root: Path, lang: str) -> list[str]:
     ]
 
 
-RTL_PDFIUM = pytest.mark.xfail(
-    strict=True,
-    reason="PDFium cuts the /ActualText of a right-to-left word where a character's direction "
-    "changes (a combining mark is weak, not right-to-left) and keeps the pieces in visual order; "
-    "poppler reverses the word whole, so no one span suits both (README, 'The brochure's text "
-    "layer'). Measured: ar 92.0%, fa 96.2% (ZWNJ words are split into spans; fa was 81.5%).",
-)
-
-
 @pytest.mark.parametrize(
     ("lang", "engine"),
     [
         *[(lang, poppler_text) for lang in LANGS],
-        *[(lang, pdfium_text) for lang in ("en", "bn", "fr", "ru")],
-        *[pytest.param(lang, pdfium_text, marks=RTL_PDFIUM) for lang in ("ar", "fa")],
+        *[(lang, pdfium_text) for lang in LANGS],
     ],
     ids=lambda value: getattr(value, "__name__", value),
 )
@@ -315,13 +308,23 @@ def test_the_text_layer_refuses_a_weasyprint_it_was_not_written_for(
         textlayer.install.cache_clear()
 
 
-def test_the_hooked_function_is_the_one_the_text_layer_was_written_against() -> None:
-    """A WeasyPrint upgrade that changes draw_first_line fails here, not silently in a PDF."""
+@pytest.mark.parametrize(
+    ("module", "name", "sha"),
+    [
+        (weasyprint_text, "draw_first_line", DRAW_FIRST_LINE_SHA),
+        (weasyprint_draw, "draw_inline_level", DRAW_INLINE_LEVEL_SHA),
+    ],
+    ids=["draw_first_line", "draw_inline_level"],
+)
+def test_the_hooked_functions_are_those_the_text_layer_was_written_against(
+    module: Any, name: str, sha: str
+) -> None:
+    """A WeasyPrint upgrade that changes a hooked function fails here, not silently in a PDF."""
     textlayer.install()
-    hooked = weasyprint_text.draw_first_line
+    hooked = getattr(module, name)
     assert getattr(hooked, "pipeline_text_layer", False)
     source = inspect.getsource(hooked.__wrapped__)
-    assert hashlib.sha256(source.encode()).hexdigest()[:16] == DRAW_FIRST_LINE_SHA
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == sha
     assert weasyprint.__version__ == textlayer.WEASYPRINT_VERSION
 
 
@@ -329,30 +332,34 @@ def test_installing_twice_wraps_once() -> None:
     textlayer.install()
     textlayer.install.cache_clear()
     textlayer.install()
-    hooked = weasyprint_text.draw_first_line
-    assert not getattr(hooked.__wrapped__, "pipeline_text_layer", False)
+    for hooked in (weasyprint_text.draw_first_line, weasyprint_draw.draw_inline_level):
+        assert not getattr(hooked.__wrapped__, "pipeline_text_layer", False)
 
 
 # --- right-to-left word shapes, one by one ------------------------------------------------------
 
-PDFIUM_SPLITS_RTL_WORDS = pytest.mark.xfail(
+MORE_RUNS_THAN_GLYPHS = pytest.mark.xfail(
     strict=True,
-    reason="PDFium cuts a right-to-left word's /ActualText where a character's direction "
-    "changes (a combining mark is weak, not right-to-left) and keeps the pieces in visual "
-    "order: 'مرشحًا' comes back as 'اًمرشح'; poppler reverses the word whole, so one span "
-    "cannot suit both, and a mark's raised glyph cannot start or end a span (see the README)",
+    reason="'يُصنَّف' has five runs of one direction (ي, damma, صن, shadda and fatha, ف) and "
+    "four groups of glyphs to carry them (a mark is drawn with its letter): it stays one span, "
+    "reversed, which poppler reads and PDFium, which reverses each run in place, does not",
 )
 
 RTL_SHAPES = [
-    pytest.param("ar", "مرشحًا", marks=(), id="tanwin"),
-    pytest.param("ar", "يُبلغ", marks=(), id="damma-inside"),
-    pytest.param("ar", "وتحسُّن", marks=(), id="shadda-and-vowel"),
-    pytest.param("fa", "می‌توانند", marks=(), id="zwnj"),
-    pytest.param("ar", "MedTravellers", marks=(), id="latin-run"),
-    pytest.param("ar", "2024", marks=(), id="digits"),
-    pytest.param("ar", "١٢٣", marks=(), id="arabic-indic-digits"),
+    pytest.param("ar", "مرشحًا", (), id="tanwin"),
+    pytest.param("ar", "يُبلغ", (), id="damma-inside"),
+    pytest.param("ar", "وتحسُّن", (), id="shadda-and-vowel"),
+    pytest.param("ar", "كثيرٌ", (), id="mark-on-the-last-letter"),
+    pytest.param("fa", "تقریباً", (), id="tanwin-on-alef"),
+    pytest.param("fa", "می‌توانند", (), id="zwnj"),
+    pytest.param("ar", "الدماغية؟", (), id="question-mark"),
+    pytest.param("ar", "يُصنَّف", (MORE_RUNS_THAN_GLYPHS,), id="more-runs-than-glyphs"),
+    pytest.param("ar", "MedTravellers", (), id="latin-run"),
+    pytest.param("ar", "2024", (), id="digits"),
+    pytest.param("ar", "١٢٣", (), id="arabic-indic-digits"),
 ]
-"""Words of each shape a right-to-left brochure has, read back inside a line of plain words."""
+"""Words of each shape a right-to-left brochure has, read back inside a line of plain words;
+with the marks PDFium's reading of the word gets."""
 
 
 _BEFORE, _AFTER = "في بداية السطر", "وفي نهاية السطر"
@@ -360,12 +367,12 @@ _BEFORE, _AFTER = "في بداية السطر", "وفي نهاية السطر"
 letters: a line of more Latin than Arabic letters is read left to right)."""
 
 
-def _rtl_line(tmp_path: Path, lang: str, word: str) -> Path:
+def _rtl_pdf(tmp_path: Path, lang: str, body: str, name: str = "rtl.pdf") -> Path:
     textlayer.install()
-    pdf = tmp_path / "rtl.pdf"
+    pdf = tmp_path / name
     html = (
-        f'<p lang="{lang}" dir="rtl" style="font-family:\'Noto Naskh Arabic\'">'
-        f"{_BEFORE} {word} {_AFTER}</p>"
+        f'<p lang="{lang}" dir="rtl" style="font-family:\'Noto Naskh Arabic\'; width:15cm">'
+        f"{body}</p>"
     )
     document = weasyprint.HTML(string=html).render()
     with textlayer.document_language(lang, "en"):
@@ -373,23 +380,172 @@ def _rtl_line(tmp_path: Path, lang: str, word: str) -> Path:
     return pdf
 
 
-@pytest.mark.parametrize(
-    ("engine", "pdfium_fails"),
-    [(poppler_text, False), (pdfium_text, True)],
-    ids=["poppler", "pdfium"],
-)
-@pytest.mark.parametrize(("lang", "word"), RTL_SHAPES)
+@pytest.mark.parametrize("engine", [poppler_text, pdfium_text], ids=["poppler", "pdfium"])
+@pytest.mark.parametrize(("lang", "word", "pdfium_marks"), RTL_SHAPES)
 def test_a_right_to_left_word_shape_comes_back_whole(
-    tmp_path: Path, lang: str, word: str, engine: object, pdfium_fails: bool, request: Any
+    tmp_path: Path,
+    lang: str,
+    word: str,
+    pdfium_marks: tuple[Any, ...],
+    engine: object,
+    request: Any,
 ) -> None:
     assert callable(engine)
-    if pdfium_fails and any(map(_splits_in_pdfium, word)):
-        request.applymarker(PDFIUM_SPLITS_RTL_WORDS)
-    extracted = words(engine(_rtl_line(tmp_path, lang, word)))
+    if engine is pdfium_text:
+        for mark in pdfium_marks:
+            request.applymarker(mark)
+    extracted = words(engine(_rtl_pdf(tmp_path, lang, f"{_BEFORE} {word} {_AFTER}")))
     assert extracted == [*words(_BEFORE), *words(word), *words(_AFTER)]
 
 
-def _splits_in_pdfium(char: str) -> bool:
-    """A combining mark: PDFium takes it for weak inside a right-to-left word, and the text
-    layer does not give it a span of its own (a ZWNJ, weak too, gets one)."""
-    return unicodedata.bidirectional(char) == "NSM"
+LEAD_IN = "<b>تراجع الإرهاق التالي للسكتة الدماغية:</b> نتيجةٌ لا تحظى عادةً بالتقدير الكافي"
+"""A list item's bold lead-in, then its text, with marks: one line of two pieces."""
+
+
+@pytest.mark.parametrize("engine", [poppler_text, pdfium_text], ids=["poppler", "pdfium"])
+def test_a_right_to_left_line_of_several_pieces_reads_in_order(
+    tmp_path: Path, engine: object
+) -> None:
+    """PDFium read the words after a mark before the bold lead-in, drawn first."""
+    assert callable(engine)
+    extracted = words(engine(_rtl_pdf(tmp_path, "ar", LEAD_IN)))
+    assert extracted == words(plain_text(LEAD_IN.replace("<b>", "").replace("</b>", "")))
+
+
+def _pixels(pdf: Path) -> bytes:
+    done = subprocess.run(
+        ["pdftoppm", "-r", "150", "-gray", "-singlefile", str(pdf)],
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_the_text_layer_does_not_move_a_pixel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Marks drawn after their letter, lines drawn left to right: the page is the same."""
+    body = f"{LEAD_IN} مرشحًا يُبلغ وتحسُّن كثيرٌ تقریباً می‌توانند الدماغية؟ {_AFTER}"
+    hooked = _rtl_pdf(tmp_path, "ar", body, "hooked.pdf")
+    for module, name in (
+        (weasyprint_text, "draw_first_line"),
+        (weasyprint_draw, "draw_inline_level"),
+    ):
+        monkeypatch.setattr(module, name, getattr(module, name).__wrapped__)
+    plain = _rtl_pdf(tmp_path, "ar", body, "plain.pdf")
+    assert _pixels(hooked) == _pixels(plain)
+    # What differs is the text under the glyphs: PDFium reads the hooked one only.
+    read = words(pdfium_text(hooked))
+    assert read == words(plain_text(body.replace("<b>", "").replace("</b>", "")))
+    assert words(pdfium_text(plain)) != read
+
+
+# --- marks drawn after their letter, operator by operator --------------------------------------
+
+
+class _Font:
+    hash = "F1"
+    bitmap = False
+    widths: ClassVar[dict[int, int]] = {0x01: 400, 0x57C: 0, 0x8B: 666, 0x106: 500}
+
+
+class _Recorder:
+    """A content stream that keeps the operators it is given."""
+
+    def __init__(self) -> None:
+        self.ops: list[tuple[str, Any]] = []
+        self.stream = self  # the raw operator list the text layer appends to
+
+    def append(self, raw: bytes) -> None:
+        self.ops.append(("raw", raw.decode()))
+
+    def add_font(self, pango_font: Any) -> tuple[_Font, int]:
+        return _Font(), 16
+
+    def set_font_size(self, font: str, size: float) -> None:
+        self.ops.append(("font", size))
+
+    def set_text_rise(self, height: float) -> None:
+        self.ops.append(("rise", height))
+
+    def show_text(self, string: str) -> None:
+        self.ops.append(("show", string))
+
+    def end_text(self) -> None:
+        self.ops.append(("end", None))
+
+    def begin_marked_content(self, tag: str, properties: bytes) -> None:
+        self.ops.append(("span", properties))
+
+    def end_marked_content(self) -> None:
+        self.ops.append(("emc", None))
+
+    set_text_matrix = set_color = begin_text = show_text
+
+
+def _glyphs_drawn(ops: list[tuple[str, Any]], size: float = 16) -> list[tuple[int, float, float]]:
+    """(glyph, x, rise) of every glyph the operators draw, in the order drawn."""
+    pen = spacing = rise = 0.0
+    drawn = []
+    for op, value in ops:
+        if op == "rise":
+            rise = value
+        elif op == "raw" and value.endswith(" Tc"):
+            spacing = float(value.split()[0])
+        elif op == "show":
+            for match in re.finditer(r"<([0-9a-f]*)>|([^<>]+)", value):
+                if match.group(2):
+                    pen -= float(match.group(2)) / 1000 * size
+                    continue
+                for start in range(0, len(match.group(1)), 4):
+                    glyph = int(match.group(1)[start : start + 4], 16)
+                    drawn.append((glyph, round(pen, 6), rise))
+                    pen += _Font.widths[glyph] / 1000 * size + spacing
+    return drawn
+
+
+def _draw(words: list[Any], after_letter: frozenset[int], calls: list[tuple[Any, ...]]) -> Any:
+    recorder = _Recorder()
+    spanning = textlayer._SpanningStream(recorder, words, after_letter)
+    spanning.add_font(None)
+    spanning.set_font_size("F1", 16)
+    for name, *arguments in calls:
+        getattr(spanning, name)(*arguments)
+    spanning.close()
+    return recorder.ops
+
+
+# What WeasyPrint 70 calls for a letter, a raised mark over the next letter, that letter and
+# another: the mark is shown in an operator of its own, before its letter.
+_CALLS = [
+    ("show_text", "<0001>"),
+    ("set_text_rise", -2.064),
+    ("show_text", "-219.125<057c>"),
+    ("set_text_rise", 0),
+    ("show_text", "<>219<008b>0<0106>0"),
+]
+
+
+def test_a_held_mark_is_drawn_after_its_letter_at_the_same_place() -> None:
+    first, second = textlayer.Word("a", None), textlayer.Word("b", None)
+    words = [first, second, second, second]
+    as_weasyprint = _draw(words, frozenset(), _CALLS)
+    after = _draw(words, frozenset({1}), _CALLS)
+    assert sorted(_glyphs_drawn(after)) == sorted(_glyphs_drawn(as_weasyprint))
+    assert [g for g, _, _ in _glyphs_drawn(after)] == [0x01, 0x8B, 0x57C, 0x106]
+    assert [g for g, _, _ in _glyphs_drawn(as_weasyprint)] == [0x01, 0x57C, 0x8B, 0x106]
+    # The mark's span starts with its letter, on the baseline, and the spacing is reset.
+    shown = [value for op, value in after if op in ("show", "rise", "span", "raw")]
+    assert shown.index(second.properties) < shown.index("<008b>") < shown.index(-2.064)
+    assert [value for op, value in after if op == "raw"][-1] == "0 Tc"
+    assert after[-2:] == [("show", "0<0106>0"), ("emc", None)]
+
+
+def test_a_held_mark_without_its_letter_is_drawn_as_weasyprint_drew_it() -> None:
+    """A line that ends, or changes font, after a raised mark: nothing is reordered."""
+    word = textlayer.Word("a", None)
+    calls = [*_CALLS[:4], ("end_text",)]
+    assert _draw([word, word], frozenset({1}), calls) == _draw([word, word], frozenset(), calls)
+    calls = [*_CALLS[:4], ("set_font_size", "F1", 12), *_CALLS[4:]]
+    words = [word] * 4
+    assert _draw(words, frozenset({1}), calls) == _draw(words, frozenset(), calls)

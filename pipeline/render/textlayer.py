@@ -16,12 +16,22 @@ read it. Spans are per word because the two differ on a right-to-left span:
 given one word of right-to-left letters, both reverse it, so such a word
 carries its text in visual order and comes out right. Within a word they
 differ: poppler reverses it whole, PDFium cuts it where a character's direction
-changes (a combining mark, a ZWNJ) and keeps the pieces in visual order, so a
-Persian word with a ZWNJ is one span per piece (:func:`_pieces`); a word with a
-combining mark stays one span, which PDFium misreads. The span also carries the
-language of runs that differ from the document's (an English reference title in
-an Arabic brochure), and a hyphen the layout added at a line end is given as
-``-``, which both engines take for a line-end hyphen and join the word again.
+changes (a combining mark, a ZWNJ, a digit) and reverses each piece in place, so
+a right-to-left word of several directions is one span per piece
+(:func:`_rtl_spans`), and its combining marks are drawn just after their letter
+rather than just before (:class:`_SpanningStream`), so that each span starts
+and ends on the baseline where both engines look for it. The span also carries
+the language of runs that differ from the document's (an English reference
+title in an Arabic brochure), and a hyphen the layout added at a line end is
+given as ``-``, which both engines take for a line-end hyphen and join the word
+again.
+
+PDFium puts a line in order by sorting what is drawn left to right, but it
+sorts each stretch between two glyphs drawn off the baseline (combining marks)
+on its own, and WeasyPrint draws the pieces of a right-to-left line (a bold
+lead-in, then the text) right to left. The second
+wrapper (``draw_inline_level``) draws them left to right (:func:`_left_to_right`).
+Neither changes a pixel of the page (a test renders both ways and compares).
 
 Nothing of WeasyPrint is copied: the wrapper computes, from the same Pango
 line, which glyph belongs to which word, and splits the text-showing
@@ -34,6 +44,7 @@ wrong text layer.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from array import array
@@ -44,13 +55,17 @@ from typing import Any
 
 import pydyf
 import weasyprint
+import weasyprint.draw as weasyprint_draw
 from weasyprint.draw import text as weasyprint_text
+from weasyprint.formatting_structure import boxes as weasyprint_boxes
+from weasyprint.stacking import StackingContext
 from weasyprint.text.ffi import ffi, pango
 
 from pipeline.errors import RenderError
 
 WEASYPRINT_VERSION = "70.0"
-"""The WeasyPrint whose ``draw_first_line`` this module was written and tested against."""
+"""The WeasyPrint whose ``draw_first_line`` and ``draw_inline_level`` this module was written
+and tested against."""
 LAYOUT_HYPHEN = "-"
 """The text of a hyphen added by the layout: what poppler and PDFium join a word across."""
 TEXT_HYPHEN = "\u2010"
@@ -59,10 +74,12 @@ TEXT_HYPHEN = "\u2010"
 _TJ_TOKEN = re.compile(r"<([0-9a-fA-F]*)>|([^<>]+)")
 _WORD = {
     False: re.compile(r"\S+\s*"),
-    True: re.compile(r"[^\s!-/:-@\[-`{-~\u060c\u061b\u061f\u066a-\u066d\u06d4\u00ab\u00bb]+"),
+    True: re.compile(r"[^\s!-/:-@\[-`{-~\u060c\u066a-\u066d\u00ab\u00bb]+"),
 }
 """A word: a run without spaces, with the spaces after it (PDFium takes the space between two
-spans from their text); for right-to-left text, without punctuation or spaces."""
+spans from their text); for right-to-left text, without spaces or punctuation, except the
+right-to-left question mark, semicolon and full stop, which are of the word's direction (left
+out, PDFium read the word before a question mark unreversed)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +106,9 @@ def _property_list(text: str, lang: str | None) -> bytes:
 
 def _words_of_glyphs(
     textbox: Any, document_lang: tuple[str | None, str | None]
-) -> list[Word | None]:
-    """For each glyph WeasyPrint will show, in drawing order, the span it belongs to.
+) -> tuple[list[Word | None], frozenset[int]]:
+    """For each glyph WeasyPrint will show, in drawing order, the span it belongs to; and
+    the raised glyphs to draw after their letter (see :func:`_rtl_spans`).
 
     ``None`` for a glyph outside every word (a space). Every word gets a span,
     not only those with complex clusters: the ToUnicode map keeps the text of a
@@ -112,6 +130,8 @@ def _words_of_glyphs(
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     first_line, _ = layout.get_first_line()
     glyph_words: list[Word | None] = []
+    after_letter: list[int] = []
+    empty = pango.PANGO_GLYPH_EMPTY
     run = first_line.runs[0]
     while run != ffi.NULL:
         glyph_item = run.data
@@ -121,31 +141,30 @@ def _words_of_glyphs(
         glyphs = glyph_item.glyphs
         count = glyphs.num_glyphs
         offset = item.offset
-        clusters = [char_at[offset + c] for c in ffi.unpack(glyphs.log_clusters, count)]
+        infos = array("i", bytes(ffi.buffer(glyphs.glyphs, count * ffi.sizeof("PangoGlyphInfo"))))
+        ids = infos[::_GLYPH_INFO_WORDS]
+        rises = infos[_Y_OFFSET::_GLYPH_INFO_WORDS]
+        clusters = [
+            char_at[offset + c]
+            for c, glyph in zip(ffi.unpack(glyphs.log_clusters, count), ids, strict=True)
+            if glyph != empty
+        ]
+        raised = [bool(rise) for rise, glyph in zip(rises, ids, strict=True) if glyph != empty]
         rtl = bool(item.analysis.level % 2)
         item_lang = foreign
         if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
             item_lang = foreign or source  # a brand or cited name inside right-to-left text
-        ids = array("I", bytes(ffi.buffer(glyphs.glyphs, count * ffi.sizeof("PangoGlyphInfo"))))
-        empty = pango.PANGO_GLYPH_EMPTY
-        drawn = sorted(
-            {
-                c
-                for c, glyph in zip(clusters, ids[::_GLYPH_INFO_WORDS], strict=True)
-                if glyph != empty
-            }
-        )
-        words = _item_words(text, start, end, drawn, rtl, hyphen, item_lang)
-        glyph_words += [
-            words.get(cluster)
-            for cluster, glyph in zip(clusters, ids[::_GLYPH_INFO_WORDS], strict=True)
-            if glyph != empty
-        ]
-    return glyph_words
+        spans, held = _item_words(text, start, end, clusters, raised, rtl, hyphen, item_lang)
+        after_letter += [len(glyph_words) + index for index in held]
+        glyph_words += spans
+    return glyph_words, frozenset(after_letter)
 
 
 _GLYPH_INFO_WORDS = 5
 """PangoGlyphInfo as 32-bit words: the glyph, its geometry (width, x and y offset), attributes."""
+_Y_OFFSET = 3
+"""The word of PangoGlyphInfo that is the glyph's vertical offset: WeasyPrint draws a glyph
+with one (a raised or lowered combining mark) in a text-showing operator of its own."""
 
 
 def _char_index(text: str) -> Sequence[int]:
@@ -164,31 +183,50 @@ def _item_words(
     text: str,
     start: int,
     end: int,
-    drawn: list[int],
+    clusters: list[int],
+    raised: list[bool],
     rtl: bool,
     hyphen: str,
     lang: str | None,
-) -> dict[int, Word]:
-    """Cluster start -> the span of its word, for the words of one Pango item that need one.
+) -> tuple[list[Word | None], list[int]]:
+    """The span of each glyph of one Pango item, in drawing order (``None`` between words),
+    and the raised glyphs to draw after their letter (indices in the item).
 
-    ``drawn``: the starts of the item's clusters that have a glyph, in logical order. A
-    right-to-left word may be several spans (see :func:`_pieces`).
+    ``clusters``: the first character of each drawn glyph's cluster; ``raised``: whether
+    it is drawn off the baseline. A right-to-left word may be several spans (see
+    :func:`_rtl_spans`).
     """
     word_at: list[Word | None] = [None] * (end - start)
+    rtl_words: list[tuple[int, int, str]] = []
     for match in _WORD[rtl].finditer(text, start, end):
         word = match.group()
         if not text[match.end() :].strip():
             core = word.rstrip()
             word = _line_end(core, hyphen) + word[len(core) :]
-        first = match.start() - start
         if rtl and _in_rtl_script(word):
-            for piece_start, piece_end, written in _pieces(word, match.start(), match.end(), drawn):
-                word_at[piece_start - start : piece_end - start] = [Word(written, lang)] * (
-                    piece_end - piece_start
-                )
+            rtl_words.append((match.start(), match.end(), word))
             continue
+        first = match.start() - start
         word_at[first : first + len(match.group())] = [Word(word, lang)] * len(match.group())
-    return {c: w for c in drawn if start <= c < end and (w := word_at[c - start])}
+    spans = [word_at[c - start] if start <= c < end else None for c in clusters]
+    after_letter: list[int] = []
+    for at, stop, word in rtl_words:
+        members = [index for index, c in enumerate(clusters) if at <= c < stop]
+        if not members:
+            continue
+        written, cut = _rtl_spans(
+            word,
+            at,
+            stop,
+            [clusters[index] for index in members],
+            [raised[index] for index in members],
+            lang,
+        )
+        for index, span in zip(members, written, strict=True):
+            spans[index] = span
+        if cut:
+            after_letter += [index for index in members if raised[index]]
+    return spans, after_letter
 
 
 def _in_rtl_script(word: str) -> bool:
@@ -197,51 +235,100 @@ def _in_rtl_script(word: str) -> bool:
     return any(unicodedata.bidirectional(char) in ("R", "AL") for char in word)
 
 
-def _pieces(word: str, at: int, stop: int, drawn: list[int]) -> list[tuple[int, int, str]]:
-    """A right-to-left word as spans: (first character, end, actual text), in logical order.
+def _rtl_spans(
+    word: str, at: int, stop: int, clusters: list[int], raised: list[bool], lang: str | None
+) -> tuple[list[Word], bool]:
+    """The span of each of a right-to-left word's glyphs (given in drawing order, left to
+    right): one span per run of characters of one direction, each run's text reversed.
 
-    One span, reversed, unless the word has a zero-width non-joiner (Persian "می‌توانند") and
-    no combining mark: then one span for each side of each ZWNJ and one for the ZWNJ, each
-    reversed. Poppler reverses a right-to-left word whole, ZWNJ included; PDFium cuts the
-    span's text where a character's direction changes (a ZWNJ, like a combining mark or a
-    digit, is weak, not right-to-left) and keeps the pieces in visual order, so one span
-    cannot suit both. Spans of one direction each are read right by both.
+    Poppler reverses the text of a right-to-left span whole; PDFium cuts it where a
+    character's direction changes (a combining mark, a ZWNJ, a digit is weak, not
+    right-to-left) and reverses each piece in place. Only a span of one direction is read
+    the same by both, so "مرشحًا" is three spans: "مرشح", the tanwin, "ا".
 
-    A ZWNJ has no glyph and a span needs one: its span takes a letter of the side that has
-    two or more. Not done for combining marks: a mark's glyph is drawn raised, and a span
-    that starts or ends with it puts it on a line of its own for one engine or the other.
+    A span's text need not be its glyphs' (a ZWNJ has no glyph, a mark shares its
+    letter's cluster), only in the same order: the glyphs are cut into as many groups as
+    the word has runs, each cut as near its run's edge as allowed. A combining mark drawn
+    off the baseline is a text-showing operator of its own, and the engines place a span
+    by its first glyph: a span never starts with one (poppler reads the span as a word of
+    its own), and one followed by a letter ends its span unless the word's last span has
+    it (PDFium takes the letters after it for a gap, a space). Where the glyphs do not
+    allow it, the word is one span, reversed. Returns the spans, and whether the word is
+    cut (its marks are then drawn after their letter, see :class:`_SpanningStream`).
     """
-    whole = [(at, stop, word[::-1])]
-    if (
-        "\u200c" not in word
-        or len(word) != stop - at  # a line-end hyphen given another length
-        or any(unicodedata.bidirectional(char) == "NSM" for char in word)
+    count = len(clusters)
+    runs = _direction_runs(word)
+    whole = [Word(word[::-1], lang)] * count
+    if len(runs) == 1 or len(word) != stop - at:  # one direction, or a line-end hyphen
+        return whole, False
+    # Left to right the runs come last first; the cut after the t-th of them goes, ideally,
+    # after the glyphs of that run and of the runs after it in the text.
+    ideal = [sum(c - at >= first for c in clusters) for first, _ in reversed(runs[1:])]
+    cuts = _cuts(raised, ideal)
+    if cuts is None:
+        return whole, False
+    spans: list[Word] = []
+    for (first, last), begin, finish in zip(
+        reversed(runs), [0, *cuts], [*cuts, count], strict=True
     ):
-        return whole
-    runs = [(m.start(), m.end()) for m in _ZWNJ_RUNS.finditer(word)]
-    clusters = [c - at for c in drawn if at <= c < stop]
-    owned: list[list[int]] = [[] for _ in runs]
-    for cluster in clusters:
-        owned[next(i for i, (s, e) in enumerate(runs) if s <= cluster < e)].append(cluster)
-    for index, mine in enumerate(owned):
-        if mine:
-            continue
-        before = owned[index - 1] if index else []
-        after = owned[index + 1] if index + 1 < len(owned) else []
-        if len(before) > 1:
-            mine.append(before.pop())
-        elif len(after) > 1:
-            mine.append(after.pop(0))
-        else:
-            return whole
-    ends = [mine[0] for mine in owned[1:]] + [len(word)]
-    return [
-        (at + mine[0], at + end, word[first:last][::-1])
-        for (first, last), mine, end in zip(runs, owned, ends, strict=True)
-    ]
+        spans += [Word(word[first:last][::-1], lang)] * (finish - begin)
+    return spans, True
 
 
-_ZWNJ_RUNS = re.compile("\u200c+|[^\u200c]+")
+def _cuts(raised: list[bool], ideal: list[int]) -> list[int] | None:
+    """Where to cut glyphs (drawing order; ``raised``: drawn off the baseline) into
+    ``len(ideal) + 1`` groups, each cut as near its ideal place as the others allow.
+
+    A raised glyph (a combining mark) is drawn before its letter: the two are one unit
+    that no cut separates, and a group holding such a unit ends with it, except the last
+    group. ``None`` when no such cuts exist.
+    """
+    count = len(raised)
+    if raised[-1]:
+        return None
+
+    def ends_unit(index: int) -> bool:  # a mark's letter
+        return raised[index - 1] and not raised[index]
+
+    def search(begin: int, t: int) -> list[int] | None:
+        if t == len(ideal):
+            return []
+        latest = count - (len(ideal) - t)
+        candidates = [
+            cut
+            for cut in range(begin + 1, latest + 1)
+            if not raised[cut - 1] and not any(map(ends_unit, range(begin + 1, cut - 1)))
+        ]
+        for cut in sorted(candidates, key=lambda cut: abs(cut - ideal[t])):
+            rest = search(cut, t + 1)
+            if rest is not None:
+                return [cut, *rest]
+        return None
+
+    return search(0, 0)
+
+
+def _direction(char: str) -> str:
+    """A character's direction as PDFium's text extraction groups them."""
+    kind = unicodedata.bidirectional(char)
+    if kind in ("R", "AL"):
+        return "R"
+    if kind == "L":
+        return "L"
+    if kind in ("AN", "EN", "NSM", "CS", "ES", "ET", "BN"):
+        return "W"
+    return "N"
+
+
+def _direction_runs(word: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of characters of one direction, in the text's order."""
+    runs: list[tuple[int, int]] = []
+    first = 0
+    for _, chars in itertools.groupby(word, _direction):
+        last = first + len(list(chars))
+        runs.append((first, last))
+        first = last
+    return runs
 
 
 def _base(lang: str) -> str:
@@ -274,41 +361,158 @@ def _run_ends(words: list[Word | None]) -> list[int]:
     return ends
 
 
-class _SpanningStream:
-    """The stream WeasyPrint draws the line into, with a span around each word's glyphs."""
+@dataclass
+class _Mark:
+    """A raised glyph held back to be drawn after its letter."""
 
-    def __init__(self, stream: Any, words: list[Word | None]):
+    rise: float
+    before: float
+    """The TJ adjustment before the glyph (thousandths of an em; positive moves left)."""
+    glyph: str
+    after: float = 0.0
+    """Adjustments shown after it, before the next glyph."""
+
+
+class _SpanningStream:
+    """The stream WeasyPrint draws the line into, with a span around each word's glyphs.
+
+    In a right-to-left word cut into several spans, a raised glyph (a combining mark,
+    which WeasyPrint draws before its letter, in a text-showing operator of its own) is
+    drawn just after its letter instead, at the same place, with a character spacing that
+    brings the pen back to the letter's end: the span then starts and ends on the
+    baseline, and its first operator reaches its right edge, which is where poppler and
+    PDFium look for the span's place. The page looks the same.
+    """
+
+    def __init__(self, stream: Any, words: list[Word | None], after_letter: frozenset[int]):
         self._stream = stream
         self._words = words
         self._run_end = _run_ends(words)
+        self._after_letter = after_letter
         self._next = 0
         self._open: Word | None = None
-        self._hex_width: dict[str, int] = {}
+        self._fonts: dict[str, Any] = {}
+        self._font: Any = None
+        self._size = 1.0
         self._width = 4
+        self._rising: float | None = None
+        self._held: list[_Mark] = []
+        self._replay: list[tuple[str, Any]] = []
         # What WeasyPrint calls for every line, bound here rather than found by __getattr__.
         self.set_text_matrix = stream.set_text_matrix
         self.set_color = stream.set_color
         self.begin_text = stream.begin_text
-        self.end_text = stream.end_text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
     def add_font(self, pango_font: Any) -> Any:
         font, size = self._stream.add_font(pango_font)
-        self._hex_width[font.hash] = 2 if font.bitmap else 4
+        self._fonts[font.hash] = font
         return font, size
 
     def set_font_size(self, font: str, size: float) -> None:
-        self._width = self._hex_width.get(font, 4)
+        self._flush()
+        self._font = self._fonts.get(font)
+        self._width = 2 if self._font is not None and self._font.bitmap else 4
+        self._size = size
         self._stream.set_font_size(font, size)
 
-    def show_text(self, string: str) -> None:
-        """Show ``string`` (the inside of a TJ array), opening and closing spans at word edges.
+    def set_text_rise(self, height: float) -> None:
+        if height and self._next in self._after_letter and self._width == 4:
+            self._rising = height
+            self._replay.append(("rise", height))
+            return
+        if not height and self._rising is not None:
+            self._rising = None
+            self._replay.append(("rise", height))
+            return
+        self._flush()
+        self._stream.set_text_rise(height)
 
-        Glyphs are counted in its ``<hex>`` groups; a group that stays within one word (or
-        between words) is passed on whole, which is the common case.
-        """
+    def end_text(self) -> None:
+        self._flush()
+        self._stream.end_text()
+
+    def show_text(self, string: str) -> None:
+        """Show ``string`` (the inside of a TJ array), opening and closing spans at word edges
+        and drawing held marks after their letter."""
+        if self._rising is not None or self._held:
+            self._replay.append(("show", string))
+            tokens = _tokens(string)
+            if tokens is None:  # not what WeasyPrint 70 writes: draw as it did
+                self._flush()
+                return
+            glyphs = [token for token in tokens if isinstance(token, str) and token]
+            if self._rising is not None:
+                if len(glyphs) != 1 or len(glyphs[0]) != 4:
+                    self._flush()
+                    return
+                self._held.append(_Mark(self._rising, _adjustment(tokens), glyphs[0]))
+                self._next += 1
+                return
+            if not glyphs:
+                self._held[-1].after += _adjustment(tokens)
+                return
+            self._draw_after_letter(tokens)
+            return
+        self._show(string)
+
+    def _draw_after_letter(self, tokens: list[str | float]) -> None:
+        """Draw the letter that begins ``tokens``, then the held marks over it, then the rest."""
+        held, self._held, self._replay = self._held, [], []
+        widths = self._font.widths if self._font is not None else {}
+        position = 0.0  # from the pen before the first mark, in thousandths of an em
+        marks: list[tuple[_Mark, float]] = []
+        for mark in held:
+            position -= mark.before
+            marks.append((mark, position))
+            position += widths.get(int(mark.glyph, 16), 0)
+            position -= mark.after
+        first = next(i for i, token in enumerate(tokens) if isinstance(token, str) and token)
+        position -= _adjustment(tokens[:first])
+        letter_group = str(tokens[first])
+        letter, rest = letter_group[:4], letter_group[4:]
+        self._show(f"{_number(-position)}<{letter}>" if position else f"<{letter}>")
+        end = position + widths.get(int(letter, 16), 0)
+        pen = end
+        for index, (mark, at) in enumerate(marks):
+            self._stream.set_text_rise(mark.rise)
+            width = widths.get(int(mark.glyph, 16), 0)
+            last = index == len(marks) - 1
+            spacing = (end - at - width) if last else 0.0
+            if spacing:
+                self._stream.stream.append(f"{_number(spacing * self._size / 1000)} Tc".encode())
+            shift = pen - at
+            self._stream.show_text(
+                f"{_number(shift)}<{mark.glyph}>" if shift else f"<{mark.glyph}>"
+            )
+            pen = at + width + spacing
+            if spacing:
+                self._stream.stream.append(b"0 Tc")
+        self._stream.set_text_rise(0)
+        remaining = "".join(
+            f"<{token}>" if isinstance(token, str) else _number(token)
+            for token in tokens[first + 1 :]
+        )
+        if rest or remaining:
+            self._show((f"<{rest}>" if rest else "") + remaining)
+
+    def _flush(self) -> None:
+        """Show held marks as WeasyPrint drew them (a line that does not go as expected)."""
+        if self._rising is None and not self._held:
+            return
+        self._next -= len(self._held)
+        replay, self._replay, self._held, self._rising = self._replay, [], [], None
+        for action, value in replay:
+            if action == "rise":
+                self._stream.set_text_rise(value)
+            else:
+                self._show(value)
+
+    def _show(self, string: str) -> None:
+        """Glyphs are counted in ``string``'s ``<hex>`` groups; a group that stays within one
+        word (or between words) is passed on whole, which is the common case."""
         words, run_end, width = self._words, self._run_end, self._width
         total = len(words)
         head, *chunks = string.split("<")
@@ -344,7 +548,35 @@ class _SpanningStream:
             self._stream.begin_marked_content("Span", word.properties)
 
     def close(self) -> None:
+        self._flush()
         self._switch(None)
+
+
+def _tokens(string: str) -> list[str | float] | None:
+    """The inside of a TJ array as its glyph groups (hex) and adjustments; ``None`` if it
+    holds anything else."""
+    tokens: list[str | float] = []
+    for match in _TJ_TOKEN.finditer(string):
+        hex_digits, other = match.groups()
+        if hex_digits is not None:
+            tokens.append(hex_digits)
+            continue
+        for number in other.split():
+            try:
+                tokens.append(float(number))
+            except ValueError:
+                return None
+    return tokens
+
+
+def _adjustment(tokens: Sequence[str | float]) -> float:
+    return sum(token for token in tokens if isinstance(token, float))
+
+
+def _number(value: float) -> str:
+    """A number as a content stream writes it, to a millionth."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 DrawFirstLine = Callable[..., Any]
@@ -388,8 +620,8 @@ def _with_actual_text(
             or _mapped_right(textbox, languages[0])
         ):
             return original(stream, textbox, text_overflow, block_ellipsis, matrix)
-        words = _words_of_glyphs(textbox, languages)
-        spanning = _SpanningStream(stream, words)
+        words, after_letter = _words_of_glyphs(textbox, languages)
+        spanning = _SpanningStream(stream, words, after_letter)
         try:
             return original(spanning, textbox, text_overflow, block_ellipsis, matrix)
         finally:
@@ -410,13 +642,60 @@ def install() -> None:
         raise RenderError(
             f"the PDF text layer is written for WeasyPrint {WEASYPRINT_VERSION}, not "
             f"{weasyprint.__version__}: check pipeline/render/textlayer.py against the new "
-            "draw_first_line, then update WEASYPRINT_VERSION"
+            "draw_first_line and draw_inline_level, then update WEASYPRINT_VERSION"
         )
     if getattr(weasyprint_text.draw_first_line, "pipeline_text_layer", False):
         return  # already wrapped (the cache of this function was cleared)
     weasyprint_text.draw_first_line = _with_actual_text(
         weasyprint_text.draw_first_line, lambda: _DOCUMENT_LANG[0]
     )
+    weasyprint_draw.draw_inline_level = _left_to_right(weasyprint_draw.draw_inline_level)
+
+
+DrawInlineLevel = Callable[..., Any]
+
+
+def _left_to_right(original: DrawInlineLevel) -> Any:
+    """Draw the pieces of a right-to-left line (a bold lead-in, a link, the text after it)
+    from left to right, as a line of one piece is drawn.
+
+    WeasyPrint draws them in the text's order, right to left. PDFium reads a line in the
+    order its text is drawn, sorted left to right, but sorts only between two glyphs
+    drawn off the baseline (a combining mark): in an Arabic line with a bold lead-in and a
+    mark, it read the words after the mark before the lead-in. Only the order of drawing
+    changes: the pieces of a line do not overlap, and the tagged structure, built from
+    the document, keeps the reading order. A line with a positioned piece (stacking order)
+    or a clamped line (whose last piece gets the ellipsis) is drawn as WeasyPrint does.
+    """
+
+    @functools.wraps(original)
+    def draw_inline_level(
+        stream: Any,
+        page: Any,
+        box: Any,
+        offset_x: float = 0,
+        text_overflow: str = "clip",
+        block_ellipsis: str = "none",
+    ) -> Any:
+        children = getattr(box, "children", None)
+        if (
+            isinstance(box, (weasyprint_boxes.LineBox, weasyprint_boxes.InlineBox))
+            and box.style["direction"] == "rtl"
+            and block_ellipsis == "none"
+            and getattr(box, "block_ellipsis", "none") == "none"
+            and children
+            and len(children) > 1
+            and not any(isinstance(child, StackingContext) for child in children)
+        ):
+            box.children = sorted(children, key=lambda child: child.position_x)
+            try:
+                return original(stream, page, box, offset_x, text_overflow, block_ellipsis)
+            finally:
+                box.children = children
+        return original(stream, page, box, offset_x, text_overflow, block_ellipsis)
+
+    draw_inline_level.pipeline_text_layer = True  # type: ignore[attr-defined]
+    return draw_inline_level
 
 
 @contextmanager
