@@ -345,6 +345,13 @@ MORE_RUNS_THAN_GLYPHS = pytest.mark.xfail(
     "reversed, which poppler reads and PDFium, which reverses each run in place, does not",
 )
 
+POINTS_ON_THE_BASELINE = pytest.mark.xfail(
+    strict=True,
+    reason="Hebrew points are glyphs of no width drawn on the baseline, each its own cluster: "
+    "a span of one alone starts over the letter before it and poppler reads it as a word, so "
+    "such a word stays one span, reversed, which poppler reads and PDFium does not",
+)
+
 RTL_SHAPES = [
     pytest.param("ar", "مرشحًا", (), id="tanwin"),
     pytest.param("ar", "يُبلغ", (), id="damma-inside"),
@@ -354,6 +361,8 @@ RTL_SHAPES = [
     pytest.param("fa", "می‌توانند", (), id="zwnj"),
     pytest.param("ar", "الدماغية؟", (), id="question-mark"),
     pytest.param("ar", "يُصنَّف", (MORE_RUNS_THAN_GLYPHS,), id="more-runs-than-glyphs"),
+    pytest.param("he", "שְׁלוֹמְךָ", (POINTS_ON_THE_BASELINE,), id="hebrew-points"),
+    pytest.param("he", "שלום", (), id="hebrew-unpointed"),
     pytest.param("ar", "MedTravellers", (), id="latin-run"),
     pytest.param("ar", "2024", (), id="digits"),
     pytest.param("ar", "١٢٣", (), id="arabic-indic-digits"),

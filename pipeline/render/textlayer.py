@@ -150,11 +150,22 @@ def _words_of_glyphs(
             if glyph != empty
         ]
         raised = [bool(rise) for rise, glyph in zip(rises, ids, strict=True) if glyph != empty]
+        flat = [
+            not width and not rise
+            for width, rise, glyph in zip(infos[1::_GLYPH_INFO_WORDS], rises, ids, strict=True)
+            if glyph != empty
+        ]
+        flat = [  # a combining mark with a cluster of its own, on the baseline
+            is_flat and unicodedata.combining(text[cluster]) > 0
+            for is_flat, cluster in zip(flat, clusters, strict=True)
+        ]
         rtl = bool(item.analysis.level % 2)
         item_lang = foreign
         if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
             item_lang = foreign or source  # a brand or cited name inside right-to-left text
-        spans, held = _item_words(text, start, end, clusters, raised, rtl, hyphen, item_lang)
+        spans, held = _item_words(
+            text, start, end, clusters, (raised, flat), rtl, hyphen, item_lang
+        )
         after_letter += [len(glyph_words) + index for index in held]
         glyph_words += spans
     return glyph_words, frozenset(after_letter)
@@ -184,7 +195,7 @@ def _item_words(
     start: int,
     end: int,
     clusters: list[int],
-    raised: list[bool],
+    marks: tuple[list[bool], list[bool]],
     rtl: bool,
     hyphen: str,
     lang: str | None,
@@ -192,10 +203,14 @@ def _item_words(
     """The span of each glyph of one Pango item, in drawing order (``None`` between words),
     and the raised glyphs to draw after their letter (indices in the item).
 
-    ``clusters``: the first character of each drawn glyph's cluster; ``raised``: whether
-    it is drawn off the baseline. A right-to-left word may be several spans (see
-    :func:`_rtl_spans`).
+    ``clusters``: the first character of each drawn glyph's cluster; ``marks``: whether
+    each is drawn off the baseline (a combining mark, raised or lowered), and whether it is
+    a glyph of no width on the baseline (a mark placed by its offset alone, as Hebrew
+    points are). A right-to-left word may be several spans (see :func:`_rtl_spans`), unless
+    it has marks of the second kind: a span of such a glyph alone, which starts over the
+    letter before it, poppler reads as a word of its own.
     """
+    raised, flat = marks
     word_at: list[Word | None] = [None] * (end - start)
     rtl_words: list[tuple[int, int, str]] = []
     for match in _WORD[rtl].finditer(text, start, end):
@@ -213,6 +228,11 @@ def _item_words(
     for at, stop, word in rtl_words:
         members = [index for index, c in enumerate(clusters) if at <= c < stop]
         if not members:
+            continue
+        if any(flat[index] for index in members):
+            whole = Word(word[::-1], lang)
+            for index in members:
+                spans[index] = whole
             continue
         written, cut = _rtl_spans(
             word,
