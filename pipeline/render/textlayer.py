@@ -19,8 +19,9 @@ differ: poppler reverses it whole, PDFium cuts it where a character's direction
 changes (a combining mark, a ZWNJ, a digit) and reverses each piece in place, so
 a right-to-left word of several directions is one span per piece
 (:func:`_rtl_spans`), and its combining marks are drawn just after their letter
-rather than just before (:class:`_SpanningStream`), so that each span starts
-and ends on the baseline where both engines look for it. The span also carries
+rather than just before (:class:`_SpanningStream`), so that each span's first
+glyph is a letter on the baseline and its pen ends at its last letter's edge,
+which is where both engines look for it. The span also carries
 the language of runs that differ from the document's (an English reference
 title in an Arabic brochure), and a hyphen the layout added at a line end is
 given as ``-``, which both engines take for a line-end hyphen and join the word
@@ -31,7 +32,9 @@ sorts each stretch between two glyphs drawn off the baseline (combining marks)
 on its own, and WeasyPrint draws the pieces of a right-to-left line (a bold
 lead-in, then the text) right to left. The second
 wrapper (``draw_inline_level``) draws them left to right (:func:`_left_to_right`).
-Neither changes a pixel of the page (a test renders both ways and compares).
+The page looks the same: a mark lands where it was, and the pieces of a line
+overlap at most in the ink of glyphs of one colour (a test renders a line both
+ways and compares the pixels).
 
 Nothing of WeasyPrint is copied: the wrapper computes, from the same Pango
 line, which glyph belongs to which word, and splits the text-showing
@@ -225,8 +228,16 @@ def _item_words(
         word_at[first : first + len(match.group())] = [Word(word, lang)] * len(match.group())
     spans = [word_at[c - start] if start <= c < end else None for c in clusters]
     after_letter: list[int] = []
-    for at, stop, word in rtl_words:
-        members = [index for index, c in enumerate(clusters) if at <= c < stop]
+    if not rtl_words:
+        return spans, after_letter
+    owner = [-1] * (end - start)
+    for number, (at, stop, _) in enumerate(rtl_words):
+        owner[at - start : stop - start] = [number] * (stop - at)
+    glyphs_of: list[list[int]] = [[] for _ in rtl_words]
+    for index, c in enumerate(clusters):
+        if start <= c < end and (number := owner[c - start]) >= 0:
+            glyphs_of[number].append(index)
+    for (at, stop, word), members in zip(rtl_words, glyphs_of, strict=True):
         if not members:
             continue
         if any(flat[index] for index in members):
@@ -301,29 +312,35 @@ def _cuts(raised: list[bool], ideal: list[int]) -> list[int] | None:
 
     A raised glyph (a combining mark) is drawn before its letter: the two are one unit
     that no cut separates, and a group holding such a unit ends with it, except the last
-    group. ``None`` when no such cuts exist.
+    group. ``None`` when no such cuts exist. Each (first glyph, group) is tried once: the
+    search takes at most glyphs x groups x glyphs steps, however long the word.
     """
     count = len(raised)
-    if raised[-1]:
+    if not count or raised[-1]:
         return None
-
-    def ends_unit(index: int) -> bool:  # a mark's letter
-        return raised[index - 1] and not raised[index]
+    # For each glyph, the first letter after a mark from there on: a group starting at the
+    # glyph ends with that letter at the latest.
+    unit_end = [count] * (count + 1)
+    for index in range(count - 1, 0, -1):
+        letter = raised[index - 1] and not raised[index]
+        unit_end[index] = index if letter else unit_end[index + 1]
+    tried: dict[tuple[int, int], list[int] | None] = {}
 
     def search(begin: int, t: int) -> list[int] | None:
         if t == len(ideal):
             return []
-        latest = count - (len(ideal) - t)
-        candidates = [
-            cut
-            for cut in range(begin + 1, latest + 1)
-            if not raised[cut - 1] and not any(map(ends_unit, range(begin + 1, cut - 1)))
-        ]
+        if (begin, t) in tried:
+            return tried[(begin, t)]
+        latest = min(count - (len(ideal) - t), unit_end[begin + 1] + 1)
+        candidates = [cut for cut in range(begin + 1, latest + 1) if not raised[cut - 1]]
+        found = None
         for cut in sorted(candidates, key=lambda cut: abs(cut - ideal[t])):
             rest = search(cut, t + 1)
             if rest is not None:
-                return [cut, *rest]
-        return None
+                found = [cut, *rest]
+                break
+        tried[(begin, t)] = found
+        return found
 
     return search(0, 0)
 
@@ -340,7 +357,8 @@ def _direction(char: str) -> str:
     return "N"
 
 
-def _direction_runs(word: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)
+def _direction_runs(word: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each run of characters of one direction, in the text's order."""
     runs: list[tuple[int, int]] = []
     first = 0
@@ -348,7 +366,7 @@ def _direction_runs(word: str) -> list[tuple[int, int]]:
         last = first + len(list(chars))
         runs.append((first, last))
         first = last
-    return runs
+    return tuple(runs)
 
 
 def _base(lang: str) -> str:
@@ -439,7 +457,12 @@ class _SpanningStream:
         self._stream.set_font_size(font, size)
 
     def set_text_rise(self, height: float) -> None:
-        if height and self._next in self._after_letter and self._width == 4:
+        if (
+            height
+            and self._next in self._after_letter
+            and self._font is not None
+            and self._width == 4
+        ):
             self._rising = height
             self._replay.append(("rise", height))
             return
@@ -449,10 +472,6 @@ class _SpanningStream:
             return
         self._flush()
         self._stream.set_text_rise(height)
-
-    def end_text(self) -> None:
-        self._flush()
-        self._stream.end_text()
 
     def show_text(self, string: str) -> None:
         """Show ``string`` (the inside of a TJ array), opening and closing spans at word edges
@@ -479,26 +498,31 @@ class _SpanningStream:
         self._show(string)
 
     def _draw_after_letter(self, tokens: list[str | float]) -> None:
-        """Draw the letter that begins ``tokens``, then the held marks over it, then the rest."""
+        """Draw the letter that begins ``tokens``, then the held marks over it, then the rest
+        (as WeasyPrint drew them if a width is not known)."""
+        widths: dict[int, int] = self._font.widths
+        first = next(i for i, token in enumerate(tokens) if isinstance(token, str) and token)
+        letter_group = str(tokens[first])
+        letter, rest = letter_group[:4], letter_group[4:]
+        needed = [int(mark.glyph, 16) for mark in self._held] + [int(letter, 16)]
+        if not all(glyph in widths for glyph in needed):
+            self._flush()
+            return
         held, self._held, self._replay = self._held, [], []
-        widths = self._font.widths if self._font is not None else {}
         position = 0.0  # from the pen before the first mark, in thousandths of an em
         marks: list[tuple[_Mark, float]] = []
         for mark in held:
             position -= mark.before
             marks.append((mark, position))
-            position += widths.get(int(mark.glyph, 16), 0)
+            position += widths[int(mark.glyph, 16)]
             position -= mark.after
-        first = next(i for i, token in enumerate(tokens) if isinstance(token, str) and token)
         position -= _adjustment(tokens[:first])
-        letter_group = str(tokens[first])
-        letter, rest = letter_group[:4], letter_group[4:]
         self._show(f"{_number(-position)}<{letter}>" if position else f"<{letter}>")
-        end = position + widths.get(int(letter, 16), 0)
+        end = position + widths[int(letter, 16)]
         pen = end
         for index, (mark, at) in enumerate(marks):
             self._stream.set_text_rise(mark.rise)
-            width = widths.get(int(mark.glyph, 16), 0)
+            width = widths[int(mark.glyph, 16)]
             last = index == len(marks) - 1
             spacing = (end - at - width) if last else 0.0
             if spacing:
@@ -664,12 +688,14 @@ def install() -> None:
             f"{weasyprint.__version__}: check pipeline/render/textlayer.py against the new "
             "draw_first_line and draw_inline_level, then update WEASYPRINT_VERSION"
         )
-    if getattr(weasyprint_text.draw_first_line, "pipeline_text_layer", False):
-        return  # already wrapped (the cache of this function was cleared)
-    weasyprint_text.draw_first_line = _with_actual_text(
-        weasyprint_text.draw_first_line, lambda: _DOCUMENT_LANG[0]
-    )
-    weasyprint_draw.draw_inline_level = _left_to_right(weasyprint_draw.draw_inline_level)
+    # Each checked on its own: installing again (the cache of this function was cleared)
+    # wraps neither twice.
+    if not getattr(weasyprint_text.draw_first_line, "pipeline_text_layer", False):
+        weasyprint_text.draw_first_line = _with_actual_text(
+            weasyprint_text.draw_first_line, lambda: _DOCUMENT_LANG[0]
+        )
+    if not getattr(weasyprint_draw.draw_inline_level, "pipeline_text_layer", False):
+        weasyprint_draw.draw_inline_level = _left_to_right(weasyprint_draw.draw_inline_level)
 
 
 DrawInlineLevel = Callable[..., Any]
@@ -679,13 +705,16 @@ def _left_to_right(original: DrawInlineLevel) -> Any:
     """Draw the pieces of a right-to-left line (a bold lead-in, a link, the text after it)
     from left to right, as a line of one piece is drawn.
 
-    WeasyPrint draws them in the text's order, right to left. PDFium reads a line in the
-    order its text is drawn, sorted left to right, but sorts only between two glyphs
-    drawn off the baseline (a combining mark): in an Arabic line with a bold lead-in and a
-    mark, it read the words after the mark before the lead-in. Only the order of drawing
-    changes: the pieces of a line do not overlap, and the tagged structure, built from
-    the document, keeps the reading order. A line with a positioned piece (stacking order)
-    or a clamped line (whose last piece gets the ellipsis) is drawn as WeasyPrint does.
+    WeasyPrint draws them in the text's order, right to left. PDFium puts a line in order
+    by sorting what is drawn left to right, but sorts each stretch between two glyphs drawn
+    off the baseline (combining marks) on its own: in an Arabic line with a bold lead-in and
+    a mark, it read the words after the mark before the lead-in. Only the order of drawing
+    changes, and the tagged structure, built from the document, keeps the reading order.
+    Where two pieces overlap, the one drawn last is on top: the ink of a glyph reaching over
+    its neighbour's (the same colour in the brochure's text, where nothing changes), and,
+    so that no background or border can be covered differently, a line with a piece that
+    has one is drawn as WeasyPrint does; so is a line with an inline block (a stacking
+    context of its own) and a clamped line (whose last piece gets the ellipsis).
     """
 
     @functools.wraps(original)
@@ -706,6 +735,7 @@ def _left_to_right(original: DrawInlineLevel) -> Any:
             and children
             and len(children) > 1
             and not any(isinstance(child, StackingContext) for child in children)
+            and not any(map(_painted, children))
         ):
             box.children = sorted(children, key=lambda child: child.position_x)
             try:
@@ -716,6 +746,18 @@ def _left_to_right(original: DrawInlineLevel) -> Any:
 
     draw_inline_level.pipeline_text_layer = True  # type: ignore[attr-defined]
     return draw_inline_level
+
+
+_SIDES = ("top", "right", "bottom", "left")
+
+
+def _painted(box: Any) -> bool:
+    """Whether an inline piece, or anything in it, has a background or a border."""
+    if getattr(box, "background", None) is not None:
+        return True
+    if any(getattr(box, f"border_{side}_width", 0) for side in _SIDES):
+        return True
+    return any(map(_painted, getattr(box, "children", ())))
 
 
 @contextmanager
