@@ -226,6 +226,9 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
+    from pipeline.collector import space_out_collections
+
+    space_out_collections()  # before the build imports and parses anything
     from pipeline.build import BuildOptions, build
     from pipeline.build.shards import parse_shard
 

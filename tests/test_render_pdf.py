@@ -22,11 +22,11 @@ from pypdf import PdfReader
 from weasyprint.urls import URLFetchingError
 
 from pipeline.article import Article
+from pipeline.collector import COLLECTOR_THRESHOLD
 from pipeline.project import Config
 from pipeline.render.environment import PAGE_MARK, PAGES_MARK, css_counters, css_string
 from pipeline.render.l10n import counter_style, paper_size
 from pipeline.render.pdf import (
-    COLLECTOR_THRESHOLD,
     PdfRenderer,
     ProjectURLFetcher,
     render_print_html,
@@ -355,7 +355,7 @@ def test_rendering_is_deterministic(config: Config, article: Article) -> None:
 
 
 @pytest.mark.parametrize(
-    ("before", "after"), [(700, COLLECTOR_THRESHOLD), (0, 0), (50_000, 50_000)]
+    ("before", "after"), [(700, COLLECTOR_THRESHOLD), (0, 0), (100_000, 100_000)]
 )
 def test_a_rendering_process_collects_garbage_less_often(before: int, after: int) -> None:
     """Python's default (700) raised; the collector turned off, or set higher, left alone."""
@@ -366,3 +366,28 @@ def test_a_rendering_process_collects_garbage_less_often(before: int, after: int
         assert gc.get_threshold() == (after, 10, 10)
     finally:
         gc.set_threshold(*saved)
+
+
+def test_a_build_from_the_command_line_collects_garbage_less_often_from_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The threshold is raised before the build parses anything, not when it first renders."""
+    import pipeline.build
+    from pipeline import cli
+    from pipeline.build import BuildReport
+
+    seen: list[tuple[int, int, int]] = []
+
+    def build(*args: object, **kwargs: object) -> BuildReport:
+        seen.append(gc.get_threshold())
+        return BuildReport()
+
+    monkeypatch.setattr(pipeline.build, "build", build)
+    monkeypatch.setattr(cli, "load_config", lambda: None)
+    saved = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        assert cli.main(["build"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    finally:
+        gc.set_threshold(*saved)
+    assert seen == [(COLLECTOR_THRESHOLD, 10, 10)]

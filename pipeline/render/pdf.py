@@ -12,7 +12,6 @@ per worker and reuse it, so that fonts are configured once.
 from __future__ import annotations
 
 import functools
-import gc
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
+from pipeline.collector import space_out_collections
 from pipeline.errors import RenderError
 from pipeline.fonts import print_font_css
 from pipeline.layout import page_path, pdf_path
@@ -136,20 +136,6 @@ def render_print_html(
         raise RenderError(f"print.html: {exc}", pdf_path(lang, view.slug)) from exc
 
 
-COLLECTOR_THRESHOLD = 10_000
-"""Allocations between two passes of Python's cyclic collector in a process that renders
-brochures. Laying out one makes about a million short-lived boxes and style dictionaries;
-at Python's default (a pass every 700) the collector took 7-8% of the rendering time of the
-six brochures (0.20-0.23 s of 2.6 s, measured with ``gc.callbacks``), at 10,000 it takes
-2.5% (0.065 s) for 10 MB more peak memory. Garbage is still collected, in fewer passes."""
-
-
-def _space_out_collections() -> None:
-    first, *older = gc.get_threshold()
-    if 0 < first < COLLECTOR_THRESHOLD:  # 0: the collector is off; leave it so
-        gc.set_threshold(COLLECTOR_THRESHOLD, *older)
-
-
 class PdfRenderer:
     """Renders brochures, reusing one font configuration and URL fetcher.
 
@@ -174,7 +160,7 @@ class PdfRenderer:
         self.stylesheets = list(stylesheets)
         self.pdf_variant = pdf_variant
         textlayer.install()
-        _space_out_collections()
+        space_out_collections()  # a process that renders brochures
 
     def base_url(self, localized: LocalizedArticle) -> str:
         if self.root is None:
