@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ import pytest
 from helpers import SLUG, change_critical_figure, copy_project, edit_po
 
 import pipeline.build.plan as planning
-from pipeline.build import BuildOptions, build, jobs
-from pipeline.build.executors import Executor, ProcessPool
+from pipeline.build import BuildOptions, build, executors, jobs
+from pipeline.build.executors import Executor, InProcess, ProcessPool
 from pipeline.build.jobs import RenderContext, RenderJob, Result, release_memory
 from pipeline.project import load_config
 from pipeline.serve import Preview
@@ -170,3 +171,26 @@ def test_the_preview_has_its_worker_tidy_once_each_rebuild_is_served(tmp_path: P
         preview.stop_worker()
     served = [i for i, line in enumerate(said, 1) if line.startswith("rebuilt in")]
     assert len(served) == 2 and tidied == served, (said, tidied)
+
+
+def test_one_process_imports_weasyprint_on_a_thread_and_renders_once_it_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--jobs 1``: the PDF engine is imported while the build plans, not after."""
+    imported = threading.Event()
+    order: list[str] = []
+
+    def import_engine() -> None:
+        order.append(threading.current_thread().name)
+        imported.wait(5)
+        order.append("imported")
+
+    monkeypatch.setattr(executors, "_import_engine", import_engine)
+    monkeypatch.setattr(executors, "make", lambda job, context: order.append("rendered"))
+    executor = InProcess()
+    executor.submit(None, None)  # type: ignore[arg-type]
+    results = executor.results()
+    threading.Timer(0.05, imported.set).start()
+    next(results)
+    executor.close()
+    assert order == ["import WeasyPrint", "imported", "rendered"]

@@ -199,7 +199,8 @@ def _build(
         report.skipped = manifest.targets()
         manifest.save(config.cache_path)  # records touched files' new times
         return
-    # Local workers start importing the PDF engine now, while this process plans.
+    # Local workers (or, with one process, a thread of this one) start importing the PDF
+    # engine now, while this process plans.
     executor = given or start_executor(
         options.executor, options.scheduler, options.jobs, config.root
     )
