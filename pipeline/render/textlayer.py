@@ -145,22 +145,22 @@ def _words_of_glyphs(
         count = glyphs.num_glyphs
         offset = item.offset
         infos = array("i", bytes(ffi.buffer(glyphs.glyphs, count * ffi.sizeof("PangoGlyphInfo"))))
-        ids = infos[::_GLYPH_INFO_WORDS]
-        rises = infos[_Y_OFFSET::_GLYPH_INFO_WORDS]
-        clusters = [
-            char_at[offset + c]
-            for c, glyph in zip(ffi.unpack(glyphs.log_clusters, count), ids, strict=True)
+        drawn = [  # (cluster, width, vertical offset) of each glyph WeasyPrint shows
+            (char_at[offset + c], width, rise)
+            for c, glyph, width, rise in zip(
+                ffi.unpack(glyphs.log_clusters, count),
+                infos[::_GLYPH_INFO_WORDS],
+                infos[_WIDTH::_GLYPH_INFO_WORDS],
+                infos[_Y_OFFSET::_GLYPH_INFO_WORDS],
+                strict=True,
+            )
             if glyph != empty
         ]
-        raised = [bool(rise) for rise, glyph in zip(rises, ids, strict=True) if glyph != empty]
-        flat = [
-            not width and not rise
-            for width, rise, glyph in zip(infos[1::_GLYPH_INFO_WORDS], rises, ids, strict=True)
-            if glyph != empty
-        ]
+        clusters = [cluster for cluster, _, _ in drawn]
+        raised = [bool(rise) for _, _, rise in drawn]
         flat = [  # a combining mark with a cluster of its own, on the baseline
-            is_flat and unicodedata.combining(text[cluster]) > 0
-            for is_flat, cluster in zip(flat, clusters, strict=True)
+            not width and not rise and unicodedata.combining(text[cluster]) > 0
+            for cluster, width, rise in drawn
         ]
         rtl = bool(item.analysis.level % 2)
         item_lang = foreign
@@ -176,6 +176,7 @@ def _words_of_glyphs(
 
 _GLYPH_INFO_WORDS = 5
 """PangoGlyphInfo as 32-bit words: the glyph, its geometry (width, x and y offset), attributes."""
+_WIDTH = 1
 _Y_OFFSET = 3
 """The word of PangoGlyphInfo that is the glyph's vertical offset: WeasyPrint draws a glyph
 with one (a raised or lowered combining mark) in a text-showing operator of its own."""
@@ -279,13 +280,12 @@ def _rtl_spans(
 
     A span's text need not be its glyphs' (a ZWNJ has no glyph, a mark shares its
     letter's cluster), only in the same order: the glyphs are cut into as many groups as
-    the word has runs, each cut as near its run's edge as allowed. A combining mark drawn
-    off the baseline is a text-showing operator of its own, and the engines place a span
-    by its first glyph: a span never starts with one (poppler reads the span as a word of
-    its own), and one followed by a letter ends its span unless the word's last span has
-    it (PDFium takes the letters after it for a gap, a space). Where the glyphs do not
-    allow it, the word is one span, reversed. Returns the spans, and whether the word is
-    cut (its marks are then drawn after their letter, see :class:`_SpanningStream`).
+    the word has runs, each cut as near its run's edge as allowed (:func:`_cuts`). A
+    combining mark drawn off the baseline, with its letter, is one unit that ends its
+    group: it is then drawn after its letter (:class:`_SpanningStream`), and the engines,
+    which place a span by its first glyph and its first text-showing operator, find the
+    span's letters on the baseline and none after the mark. Where the glyphs do not allow
+    it, the word is one span, reversed. Returns the spans, and whether the word is cut.
     """
     count = len(clusters)
     runs = _direction_runs(word)
@@ -417,9 +417,9 @@ class _SpanningStream:
     In a right-to-left word cut into several spans, a raised glyph (a combining mark,
     which WeasyPrint draws before its letter, in a text-showing operator of its own) is
     drawn just after its letter instead, at the same place, with a character spacing that
-    brings the pen back to the letter's end: the span then starts and ends on the
+    brings the pen back to the letter's end: the span then starts with a letter on the
     baseline, and its first operator reaches its right edge, which is where poppler and
-    PDFium look for the span's place. The page looks the same.
+    PDFium look for the span's place. The glyphs land where WeasyPrint put them.
     """
 
     def __init__(self, stream: Any, words: list[Word | None], after_letter: frozenset[int]):
