@@ -15,6 +15,7 @@ from pathlib import Path
 import polib
 import pytest
 from babel import Locale
+from babel.localedata import locale_identifiers
 from helpers import ROOT, SLUG, copy_project, run
 
 from pipeline.catalog import article_template, init_catalog, init_header, update_header
@@ -354,3 +355,19 @@ def test_merge_driver_merges_translators_and_source_changes_without_conflict(
         msgcat((project / f"locale/fr/LC_MESSAGES/{SLUG}.po").read_bytes())
         == (project / f"locale/fr/LC_MESSAGES/{SLUG}.po").read_bytes()
     )
+
+
+def test_every_plural_rule_babel_ships_gives_every_sample_its_cldr_category() -> None:
+    """All of CLDR's rules (each distinct one once), not only the languages above."""
+    rules: dict[tuple[tuple[str, str], ...], Locale] = {}
+    for identifier in locale_identifiers():
+        locale = Locale.parse(identifier)
+        rules.setdefault(tuple(sorted(locale.plural_form.rules.items())), locale)
+    assert len(rules) > 30  # 39 in the locked Babel
+    for locale in rules.values():
+        forms = cldr_plural_forms(locale)
+        categories = [locale.plural_form(n) for n in SAMPLES]
+        reached = [t for t in CLDR_ORDER if t in categories]
+        assert forms.nplurals == len(reached), locale
+        for n, tag in zip(SAMPLES, categories, strict=True):
+            assert forms.index(n) == reached.index(tag), (str(locale), n, tag)
