@@ -160,6 +160,19 @@ def variant_file(file: str, lang: str) -> str:
     return f"{stem}.{lang}.{ext}" if dot else f"{file}.{lang}"
 
 
+def published_type(path: str) -> str | None:
+    """The media type of a published copy (``images/knee.3f2a9c1b7e.960w.png``), from the
+    extension :func:`publish` gave it; None for another path."""
+    ext = path.rpartition(".")[2].lower()
+    if ext == "svg":
+        return SVG_TYPE
+    return next((t for t in RASTER_FORMATS.values() if _EXTENSIONS.get(t, t[6:]) == ext), None)
+
+
+_EXTENSIONS = {"image/jpeg": "jpg"}
+"""A published copy's extension where it is not its media type's subtype."""
+
+
 def published_prefix(src: str, digest: str) -> str:
     """What every published copy of an image file starts with: ``images/<name>.<hash>.``,
     named after the image the article names (a variant with the same bytes is the same file).
@@ -321,7 +334,7 @@ def publish(src: str, file: str, data: bytes) -> PublishedImage:
         full = Rendition(_published_name(src, digest, "svg"), width, data)
         return PublishedImage(src, file, SVG_TYPE, width, height, data, (full,))
     media_type, width, height = _raster(data)
-    ext = {"image/jpeg": "jpg"}.get(media_type, media_type.rpartition("/")[2])
+    ext = _EXTENSIONS.get(media_type, media_type.rpartition("/")[2])
     renditions = [Rendition(_published_name(src, digest, ext), width, data)]
     if media_type in ("image/png", "image/jpeg", "image/webp"):
         for size in SRCSET_WIDTHS:

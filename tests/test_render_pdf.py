@@ -12,6 +12,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from pipeline.project import Config
 from pipeline.render.environment import PAGE_MARK, PAGES_MARK, css_counters, css_string
 from pipeline.render.l10n import counter_style, paper_size
 from pipeline.render.pdf import (
+    PUBLISHED_ROOT,
     PdfRenderer,
     ProjectURLFetcher,
     render_print_html,
@@ -114,6 +116,26 @@ def test_fetcher_serves_project_files_and_data_urls(config: Config) -> None:
     assert b"[tool.pipeline]" in response.read()
     response.close()
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [
+        ("images/steps.3f2a9c1b7e.svg", "image/svg+xml"),
+        ("images/knee.3f2a9c1b7e.960w.png", "image/png"),
+        ("images/knee.3f2a9c1b7e.jpg", "image/jpeg"),
+    ],
+)
+def test_fetcher_says_the_type_of_a_published_image(
+    config: Config, name: str, media_type: str
+) -> None:
+    """As a file's extension says it: WeasyPrint reads an SVG as one without asking Pillow
+    first (which then loads every image plugin it has, about 40 modules)."""
+    fetcher = ProjectURLFetcher([config.root])
+    fetcher.published = {name: b"<svg/>"}
+    response = fetcher.fetch(f"{PUBLISHED_ROOT}{name}")
+    assert response.content_type == media_type
+    assert response.read() == b"<svg/>"
 
 
 @pytest.fixture
@@ -383,7 +405,7 @@ def test_a_build_from_the_command_line_collects_garbage_less_often_from_its_star
         return BuildReport()
 
     monkeypatch.setattr(pipeline.build, "build", build)
-    monkeypatch.setattr(cli, "load_config", lambda: None)
+    monkeypatch.setattr(cli, "load_config", lambda: SimpleNamespace(cache_path=Path.cwd()))
     saved = gc.get_threshold()
     gc.set_threshold(700, 10, 10)
     try:

@@ -28,6 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 from pipeline.collector import space_out_collections
 from pipeline.errors import RenderError
 from pipeline.fonts import print_font_css
+from pipeline.images import published_type
 from pipeline.layout import page_path, pdf_path
 from pipeline.render import textlayer
 from pipeline.render.environment import (
@@ -80,10 +81,15 @@ class ProjectURLFetcher(URLFetcher):
         if scheme == "data":
             return super().fetch(url, headers)
         if url.startswith(PUBLISHED_ROOT):
-            data = self.published.get(unquote(url[len(PUBLISHED_ROOT) :]))
+            name = unquote(url[len(PUBLISHED_ROOT) :])
+            data = self.published.get(name)
             if data is None:
                 raise URLFetchingError(f"refused, not an image of this brochure: {url}")
-            return URLFetcherResponse(url, body=data)
+            # Its type said, as a file's extension says it: WeasyPrint then reads an SVG as
+            # one, without first asking Pillow (which loads every image plugin it has).
+            media_type = published_type(name)
+            headers = {"Content-Type": media_type} if media_type else None
+            return URLFetcherResponse(url, body=data, headers=headers)
         if scheme != "file":
             raise URLFetchingError(f"refused, not a project file: {url}")
         parts = urlsplit(url)
