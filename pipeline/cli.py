@@ -227,8 +227,11 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     from pathlib import Path
 
     from pipeline.collector import space_out_collections
+    from pipeline.engine import import_ahead, renders_here
 
     space_out_collections()  # before the build imports and parses anything
+    if renders_here(args.jobs, args.executor) and (args.force or not config.cache_path.exists()):
+        import_ahead()  # everything will be rendered here: WeasyPrint is needed, start now
     from pipeline.build import BuildOptions, build
     from pipeline.build.shards import parse_shard
 

@@ -20,6 +20,8 @@ import pytest
 from helpers import SLUG, change_critical_figure, copy_project, edit_po
 
 import pipeline.build.plan as planning
+import pipeline.cli as cli
+from pipeline import engine
 from pipeline.build import BuildOptions, build, executors, jobs
 from pipeline.build.executors import Executor, InProcess, ProcessPool
 from pipeline.build.jobs import RenderContext, RenderJob, Result, release_memory
@@ -185,7 +187,8 @@ def test_one_process_imports_weasyprint_on_a_thread_and_renders_once_it_has(
         imported.wait(5)
         order.append("imported")
 
-    monkeypatch.setattr(executors, "_import_engine", import_engine)
+    monkeypatch.setattr(engine, "_thread", None)  # as in a process that has not started it
+    monkeypatch.setattr(engine, "_import", import_engine)
     monkeypatch.setattr(executors, "make", lambda job, context: order.append("rendered"))
     executor = InProcess()
     executor.submit(None, None)  # type: ignore[arg-type]
@@ -194,3 +197,39 @@ def test_one_process_imports_weasyprint_on_a_thread_and_renders_once_it_has(
     next(results)
     executor.close()
     assert order == ["import WeasyPrint", "imported", "rendered"]
+
+
+@pytest.mark.parametrize(
+    ("args", "cache", "early"),
+    [
+        (["--force", "--jobs", "1"], True, True),
+        (["--jobs", "1"], False, True),  # the first build: everything is rendered
+        (["--jobs", "1"], True, False),  # maybe nothing to render: not before the plan says
+        (["--force", "--jobs", "2"], True, False),  # the workers import it, not this process
+        (["--force", "--jobs", "1", "--executor", "dask"], True, False),
+    ],
+)
+def test_a_build_that_renders_everything_here_starts_importing_weasyprint_first(
+    args: list[str],
+    cache: bool,
+    early: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before it imports the build's own modules and reads the project."""
+    project = copy_project(tmp_path / "project")
+    if cache:
+        load_config(project).cache_path.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(project)
+    calls: list[str] = []
+    monkeypatch.setattr(engine, "import_ahead", lambda: calls.append("import WeasyPrint"))
+
+    def build_(*_: object, **__: object) -> Any:
+        calls.append("build")
+        from pipeline.build.report import BuildReport
+
+        return BuildReport()
+
+    monkeypatch.setattr("pipeline.build.build", build_)
+    assert cli.main(["build", *args]) == 0
+    assert calls == (["import WeasyPrint", "build"] if early else ["build"])

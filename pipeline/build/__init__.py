@@ -238,6 +238,7 @@ def start_executor(name: str, scheduler: str, jobs: int, root: Path) -> Executor
     """The executor a build asked for: ``local`` (``jobs`` processes of this machine, 0 for
     one per core) or ``dask`` (the cluster whose scheduler is at ``scheduler``)."""
     from pipeline.build.executors import EXECUTORS, SCHEDULER_VARIABLE, InProcess, ProcessPool
+    from pipeline.engine import renders_here
 
     if name == "dask":
         address = scheduler or os.environ.get(SCHEDULER_VARIABLE, "")
@@ -255,8 +256,9 @@ def start_executor(name: str, scheduler: str, jobs: int, root: Path) -> Executor
         return DaskExecutor(address)
     if name != "local":
         raise ConfigError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
-    workers = jobs or os.cpu_count() or 1
-    return ProcessPool(workers, root) if workers > 1 else InProcess()
+    if renders_here(jobs, name):
+        return InProcess()
+    return ProcessPool(jobs or os.cpu_count() or 1, root)
 
 
 def _unrecorded_images(output: Path, manifest: Manifest) -> bool:

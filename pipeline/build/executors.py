@@ -24,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from pipeline import engine
 from pipeline.build.jobs import (
     Made,
     RenderContext,
@@ -66,39 +67,31 @@ class Executor(ABC):
 class InProcess(Executor):
     """Renders in this process, one job at a time (``--jobs 1``).
 
-    WeasyPrint is imported on a thread of its own from the start, while this process
-    reads and checks the project, as the pool's workers import it while it plans: a
-    one-process build of the six brochures took 0.10-0.16 s less (3.41-3.48 s instead of
-    3.53-3.61 s, five runs each way). Only WeasyPrint is imported there, none of the
-    pipeline's modules; rendering waits for the import to end, and an import that fails
-    there fails again, with its message, where the first brochure is rendered.
+    WeasyPrint is imported on a thread of its own (:mod:`pipeline.engine`) while this
+    process reads and checks the project, as the pool's workers import it while it plans:
+    a one-process build of the six brochures took 0.10-0.16 s less (3.41-3.48 s instead of
+    3.53-3.61 s, five runs each way). A build that will render everything starts that
+    import before it reads anything; otherwise it starts when this executor is made.
+    Rendering waits for the import to end.
     """
 
     concurrent = False
 
     def __init__(self) -> None:
         self._queue: deque[tuple[RenderJob, RenderContext]] = deque()
-        self._engine = threading.Thread(target=_import_engine, name="import WeasyPrint")
-        self._engine.start()
+        engine.import_ahead()
 
     def submit(self, job: RenderJob, context: RenderContext) -> None:
         self._queue.append((job, context))
 
     def results(self) -> Iterator[tuple[RenderJob, Result]]:
-        self._engine.join()
+        engine.imported()
         while self._queue:
             job, context = self._queue.popleft()
             yield job, make(job, context)
 
     def close(self) -> None:
-        self._engine.join()  # never leave an import running when the process ends
-
-
-def _import_engine() -> None:
-    try:
-        import weasyprint  # noqa: F401
-    except Exception:  # raised again, and reported, where the first brochure is rendered
-        return
+        engine.imported()  # never leave an import running when the process ends
 
 
 class ProcessPool(Executor):
