@@ -54,7 +54,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pydyf
 import weasyprint
@@ -85,8 +85,10 @@ right-to-left question mark, semicolon and full stop, which are of the word's di
 out, PDFium read the word before a question mark unreversed)."""
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """One span: made once per word drawn, and told apart from the next by identity (two
+    words of the same text side by side are two spans)."""
+
     text: str
     """What the word's glyphs stand for, in the order the span must carry it."""
     lang: str | None
@@ -144,24 +146,26 @@ def _words_of_glyphs(
         glyphs = glyph_item.glyphs
         count = glyphs.num_glyphs
         offset = item.offset
-        infos = array("i", bytes(ffi.buffer(glyphs.glyphs, count * ffi.sizeof("PangoGlyphInfo"))))
-        drawn = [  # (cluster, width, vertical offset) of each glyph WeasyPrint shows
-            (char_at[offset + c], width, rise)
-            for c, glyph, width, rise in zip(
-                ffi.unpack(glyphs.log_clusters, count),
-                infos[::_GLYPH_INFO_WORDS],
-                infos[_WIDTH::_GLYPH_INFO_WORDS],
-                infos[_Y_OFFSET::_GLYPH_INFO_WORDS],
-                strict=True,
-            )
-            if glyph != empty
-        ]
-        clusters = [cluster for cluster, _, _ in drawn]
-        raised = [bool(rise) for _, _, rise in drawn]
-        flat = [  # a combining mark with a cluster of its own, on the baseline
-            not width and not rise and unicodedata.combining(text[cluster]) > 0
-            for cluster, width, rise in drawn
-        ]
+        infos = array("i", bytes(ffi.buffer(glyphs.glyphs, count * _GLYPH_INFO_SIZE)))
+        # The cluster, width and vertical offset of each glyph WeasyPrint shows.
+        bytes_at = ffi.unpack(glyphs.log_clusters, count)
+        widths = infos[_WIDTH::_GLYPH_INFO_WORDS]
+        rises = infos[_Y_OFFSET::_GLYPH_INFO_WORDS]
+        ids = infos[::_GLYPH_INFO_WORDS]
+        if empty in ids:  # a glyph of nothing (a joiner): not drawn
+            shown = [index for index, glyph in enumerate(ids) if glyph != empty]
+            bytes_at = [bytes_at[index] for index in shown]
+            widths = array("i", [widths[index] for index in shown])
+            rises = array("i", [rises[index] for index in shown])
+        clusters = [char_at[offset + at] for at in bytes_at]
+        raised = list(map(bool, rises))
+        # A combining mark with a cluster of its own, on the baseline (it has no width).
+        flat = [False] * len(clusters)
+        if 0 in widths:
+            flat = [
+                not width and not rise and unicodedata.combining(text[cluster]) > 0
+                for cluster, width, rise in zip(clusters, widths, rises, strict=True)
+            ]
         rtl = bool(item.analysis.level % 2)
         item_lang = foreign
         if in_rtl and not rtl and source and _has_latin_letter(text[start:end]):
@@ -175,6 +179,7 @@ def _words_of_glyphs(
 
 
 _GLYPH_INFO_WORDS = 5
+_GLYPH_INFO_SIZE = ffi.sizeof("PangoGlyphInfo")
 """PangoGlyphInfo as 32-bit words: the glyph, its geometry (width, x and y offset), attributes."""
 _WIDTH = 1
 _Y_OFFSET = 3
@@ -187,11 +192,23 @@ def _char_index(text: str) -> Sequence[int]:
     first byte, and at the end)."""
     if text.isascii():
         return range(len(text) + 1)
-    table: list[int] = []
-    for index, char in enumerate(text):
-        table += [index] * len(char.encode())
+    sizes = text.translate(_UTF8_SIZES).encode("ascii")  # each character's size in UTF-8
+    table = list(itertools.chain.from_iterable(map(itertools.repeat, range(len(text)), sizes)))
     table.append(len(text))
     return table
+
+
+class _Utf8Sizes(dict[int, str]):
+    """Code point -> its size in UTF-8, as a character (``\x01`` to ``\x04``), for
+    ``str.translate``; filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        size = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        self[code] = chr(size)
+        return chr(size)
+
+
+_UTF8_SIZES = _Utf8Sizes()
 
 
 def _item_words(
@@ -217,9 +234,10 @@ def _item_words(
     raised, flat = marks
     word_at: list[Word | None] = [None] * (end - start)
     rtl_words: list[tuple[int, int, str]] = []
+    text_end = len(text.rstrip())
     for match in _WORD[rtl].finditer(text, start, end):
         word = match.group()
-        if not text[match.end() :].strip():
+        if match.end() >= text_end:  # the text's last word
             core = word.rstrip()
             word = _line_end(core, hyphen) + word[len(core) :]
         if rtl and _in_rtl_script(word):
