@@ -157,7 +157,7 @@ def _words_of_glyphs(
             bytes_at = [bytes_at[index] for index in shown]
             widths = array("i", [widths[index] for index in shown])
             rises = array("i", [rises[index] for index in shown])
-        clusters = [char_at[offset + at] for at in bytes_at]
+        clusters = list(map(char_at[offset : offset + item.length + 1].__getitem__, bytes_at))
         raised = list(map(bool, rises))
         # A combining mark with a cluster of its own, on the baseline (it has no width).
         flat = [False] * len(clusters)
@@ -245,7 +245,12 @@ def _item_words(
             continue
         first = match.start() - start
         word_at[first : first + len(match.group())] = [Word(word, lang)] * len(match.group())
-    spans = [word_at[c - start] if start <= c < end else None for c in clusters]
+    # A glyph's cluster is in its item: [start, end).
+    spans = (
+        [word_at[c - start] for c in clusters]
+        if start
+        else list(map(word_at.__getitem__, clusters))
+    )
     after_letter: list[int] = []
     if not rtl_words:
         return spans, after_letter
@@ -580,9 +585,20 @@ class _SpanningStream:
         head, *chunks = string.split("<")
         pending = head
         for chunk in chunks:
-            hex_digits, _, tail = chunk.partition(">")
+            close = chunk.find(">")
+            if close < 0:  # not what WeasyPrint writes: the group read to the end, as it was
+                close = len(chunk)
             start = self._next
-            stop = self._next = start + len(hex_digits) // width
+            stop = self._next = start + close // width
+            if (
+                start < stop <= total
+                and run_end[start] >= stop
+                and words[start] is self._open
+                and close < len(chunk)
+            ):
+                pending += "<" + chunk  # all its glyphs in the span already open
+                continue
+            hex_digits, tail = chunk[:close], chunk[close + 1 :]
             position = 0
             while start < stop:
                 word = words[start] if start < total else None
