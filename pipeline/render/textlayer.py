@@ -179,8 +179,8 @@ def _words_of_glyphs(
 
 
 _GLYPH_INFO_WORDS = 5
-_GLYPH_INFO_SIZE = ffi.sizeof("PangoGlyphInfo")
 """PangoGlyphInfo as 32-bit words: the glyph, its geometry (width, x and y offset), attributes."""
+_GLYPH_INFO_SIZE = ffi.sizeof("PangoGlyphInfo")
 _WIDTH = 1
 _Y_OFFSET = 3
 """The word of PangoGlyphInfo that is the glyph's vertical offset: WeasyPrint draws a glyph
