@@ -2,19 +2,24 @@
 
 One environment per UI language: gettext callables are environment globals
 in Jinja's i18n extension, so a language gets its own environment (cached
-per translations object) while compiled template code is shared through an
-in-memory bytecode cache.
+per translations object) while compiled template code is shared through a
+bytecode cache, in memory within a process and on disk between processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
+import jinja2
 from jinja2 import (
     BytecodeCache,
     ChoiceLoader,
@@ -30,7 +35,7 @@ from markupsafe import Markup, escape
 from pipeline.article import Block
 from pipeline.catalog import critical_ui_keys
 from pipeline.errors import RenderError
-from pipeline.resources import STATIC_DIR, TEMPLATES_DIR
+from pipeline.resources import STATIC_DIR, TEMPLATES_DIR, derived_cache_directory
 from pipeline.theme import NO_THEME, Theme
 from pipeline.translate import LocalizedArticle, text_direction
 
@@ -47,24 +52,96 @@ class GettextTranslations(Protocol):
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
 
-class _MemoryBytecodeCache(BytecodeCache):
-    """Compiled templates kept in memory, shared by every environment of a process."""
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every environment of a process and, like Python's own
+    bytecode, kept on disk for the next process (``directory``; None: in memory only).
 
-    def __init__(self) -> None:
+    Jinja checks a stored template against the checksum of its source and its own and
+    Python's versions, and compiles again when any differs. The code Jinja generates also
+    depends on the environment (a sandboxed one routes every call through its checks;
+    filters and i18n settings are looked up at compile time), so the key of a template
+    includes the environment's configuration: a theme's sandbox never runs code compiled
+    for the package's plain environment. A directory that cannot be written is given up
+    for the rest of the process, silently: it only ever saves time.
+    """
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
         self._code: dict[str, bytes] = {}
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        return super().get_bucket(
+            environment, f"{_configuration(environment)}\0{name}", filename, source
+        )
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self._code.get(bucket.key)
+        if code is None and self.directory is not None:
+            try:
+                code = (self.directory / f"{bucket.key}.jinja").read_bytes()
+            except OSError:
+                return
         if code is not None:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
+        code = bucket.bytecode_to_string()
+        self._code[bucket.key] = code
+        if self.directory is None:
+            return
+        final = self.directory / f"{bucket.key}.jinja"
+        partial = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            partial.write_bytes(code)
+            os.replace(partial, final)
+        except OSError:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            self.directory = None
+
+
+def _configuration(environment: Environment) -> str:
+    """What the code Jinja compiles for a template depends on, besides its source."""
+    settings = (
+        type(environment).__qualname__,
+        jinja2.__version__,
+        sorted(environment.extensions),
+        sorted(environment.filters),
+        sorted(environment.tests),
+        _named(environment.autoescape),
+        _named(environment.finalize),
+        environment.optimized,
+        environment.is_async,
+        environment.block_start_string,
+        environment.block_end_string,
+        environment.variable_start_string,
+        environment.variable_end_string,
+        environment.comment_start_string,
+        environment.comment_end_string,
+        environment.line_statement_prefix,
+        environment.line_comment_prefix,
+        environment.trim_blocks,
+        environment.lstrip_blocks,
+        environment.keep_trailing_newline,
+        environment.newline_sequence,
+        getattr(environment, "newstyle_gettext", None),
+        sorted((k, repr(v)) for k, v in environment.policies.items()),
+    )
+    return hashlib.sha1(repr(settings).encode()).hexdigest()
+
+
+def _named(setting: object) -> object:
+    """A callable setting by its name (its repr holds an address that changes each run)."""
+    return getattr(setting, "__qualname__", setting)
 
 
 @functools.cache
-def _bytecode_cache() -> _MemoryBytecodeCache:
-    return _MemoryBytecodeCache()
+def _bytecode_cache() -> CompiledTemplates:
+    directory = derived_cache_directory()
+    return CompiledTemplates(None if directory is None else directory / "templates")
 
 
 def _autoescape(name: str | None) -> bool:

@@ -1,0 +1,157 @@
+"""What is derived from templates is kept between processes, and never used stale."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import DictLoader, Environment
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from pipeline import catalog
+from pipeline.render import environment as env_module
+from pipeline.render.environment import CompiledTemplates, make_environment
+from pipeline.resources import TEMPLATES_DIR, derived_cache_directory
+
+PACKAGE_TEMPLATES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.suffix == ".html")
+
+
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles from here on."""
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def counting(self: Environment, source: str, name: str | None = None, *args: Any) -> Any:
+        compiled.append(str(name))
+        return original(self, source, name, *args)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    return compiled
+
+
+def test_the_next_process_loads_the_package_templates_without_compiling_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = _compiles(monkeypatch)
+    first = make_environment()
+    first.bytecode_cache = CompiledTemplates(tmp_path)
+    sources = {name: first.get_template(name) for name in PACKAGE_TEMPLATES}
+    assert sorted(compiled) == PACKAGE_TEMPLATES
+    assert len(list(tmp_path.glob("*.jinja"))) == len(PACKAGE_TEMPLATES)
+
+    compiled.clear()
+    second = make_environment()  # as in a new process: nothing in memory
+    second.bytecode_cache = CompiledTemplates(tmp_path)
+    loaded = {name: second.get_template(name) for name in PACKAGE_TEMPLATES}
+    assert compiled == []
+    for name in PACKAGE_TEMPLATES:
+        assert loaded[name].blocks.keys() == sources[name].blocks.keys()
+        assert (
+            loaded[name].root_render_func.__code__.co_code
+            == sources[name].root_render_func.__code__.co_code
+        )
+
+
+def test_a_changed_template_is_compiled_again(tmp_path: Path) -> None:
+    def render(text: str) -> str:
+        env = Environment(
+            loader=DictLoader({"t.html": text}), bytecode_cache=CompiledTemplates(tmp_path)
+        )
+        return env.get_template("t.html").render(n=1)
+
+    assert render("before {{ n }}") == "before 1"
+    assert render("after {{ n }}") == "after 1"
+
+
+def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path) -> None:
+    def env() -> Environment:
+        return Environment(
+            loader=DictLoader({"t.html": "x{{ n }}"}), bytecode_cache=CompiledTemplates(tmp_path)
+        )
+
+    assert env().get_template("t.html").render(n=2) == "x2"
+    (stored,) = tmp_path.glob("*.jinja")
+    stored.write_bytes(b"j2" + b"\x00" * 40)
+    assert env().get_template("t.html").render(n=3) == "x3"
+
+
+def test_a_sandbox_never_runs_code_compiled_for_a_plain_environment(tmp_path: Path) -> None:
+    """A plain environment's code calls what it is given directly; the sandbox's asks first."""
+
+    def dangerous() -> str:
+        return "ran"
+
+    dangerous.unsafe_callable = True  # type: ignore[attr-defined]
+    shared = CompiledTemplates(tmp_path)
+    loader = DictLoader({"t.html": "{{ f() }}"})
+    plain = Environment(loader=loader, bytecode_cache=shared)
+    assert plain.get_template("t.html").render(f=dangerous) == "ran"
+    sandboxed = ImmutableSandboxedEnvironment(loader=loader, bytecode_cache=shared)
+    with pytest.raises(SecurityError):
+        sandboxed.get_template("t.html").render(f=dangerous)
+    again = ImmutableSandboxedEnvironment(loader=loader, bytecode_cache=CompiledTemplates(tmp_path))
+    with pytest.raises(SecurityError):
+        again.get_template("t.html").render(f=dangerous)
+
+
+def test_a_folder_that_cannot_be_written_is_given_up(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    cache = CompiledTemplates(blocked / "templates")
+    env = Environment(loader=DictLoader({"t.html": "y{{ n }}"}), bytecode_cache=cache)
+    assert env.get_template("t.html").render(n=4) == "y4"
+    assert cache.directory is None
+    assert list(tmp_path.iterdir()) == [blocked]
+
+
+def test_where_derived_files_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert derived_cache_directory() is None
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    assert derived_cache_directory() == tmp_path / "prefix" / "pipeline"
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert derived_cache_directory() == tmp_path / "xdg" / "pipeline"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert derived_cache_directory() == tmp_path / "home" / ".cache" / "pipeline"
+
+
+def test_critical_messages_are_read_back_and_found_again_when_a_template_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    template = tmp_path / "t.html"
+    template.write_text(
+        "{# Critical: must be read #}{{ _('Call a doctor') }} {{ _('Welcome') }}", "utf-8"
+    )
+    parses: list[int] = []
+    original = catalog._template_messages
+
+    def counting(*args: object) -> object:
+        parses.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog, "_template_messages", counting)
+    catalog._critical_keys.cache_clear()
+    assert catalog.critical_ui_keys([(template, "t.html")]) == {("Call a doctor", None)}
+    assert len(parses) == 1
+    catalog._critical_keys.cache_clear()  # as in a new process
+    assert catalog.critical_ui_keys([(template, "t.html")]) == {("Call a doctor", None)}
+    assert len(parses) == 1
+    (stored,) = (tmp_path / "prefix" / "pipeline" / "critical-messages").glob("*.json")
+    stored.write_text('[["forged", 5]]', encoding="utf-8")
+    catalog._critical_keys.cache_clear()
+    assert catalog.critical_ui_keys([(template, "t.html")]) == {("Call a doctor", None)}
+    template.write_text("{# Critical: now this #}{{ _('Welcome') }}", "utf-8")
+    assert catalog.critical_ui_keys([(template, "t.html")]) == {("Welcome", None)}
+    catalog._critical_keys.cache_clear()
+
+
+def test_the_build_uses_one_cache_for_every_environment() -> None:
+    assert env_module._bytecode_cache() is make_environment().bytecode_cache
