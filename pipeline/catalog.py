@@ -7,9 +7,7 @@ place that touches disk.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import io
 import json
 import os
@@ -29,7 +27,7 @@ from pipeline.inline import plain_text
 from pipeline.plurals import cldr_plural_forms
 from pipeline.pofile import Header, with_fields
 from pipeline.project import UI_DOMAIN, parse_locale
-from pipeline.resources import derived_cache_directory
+from pipeline.resources import read_derived, write_derived
 
 Key = tuple[str, str | None]
 
@@ -131,17 +129,11 @@ def critical_ui_keys(template_files: Iterable[tuple[Path, str]]) -> frozenset[Ke
 def _critical_keys(marked: tuple[tuple[Path, str, str], ...]) -> frozenset[Key]:
     """Keyed by the templates' text: a long-lived process (``pipeline serve``) parses them
     once, not at every rebuild, and again as soon as one changes; the next process reads
-    what the last one found (:func:`~pipeline.resources.derived_cache_directory`)."""
-    texts = [text for _, _, text in marked]
-    digest = hashlib.sha256(
-        json.dumps([babel.__version__, jinja2.__version__, texts]).encode("utf-8")
-    ).hexdigest()
-    directory = derived_cache_directory()
-    stored = None if directory is None else directory / "critical-messages" / f"{digest}.json"
-    if stored is not None:
-        known = _read_keys(stored)
-        if known is not None:
-            return known
+    what the last one found (:func:`~pipeline.resources.read_derived`)."""
+    source = json.dumps([babel.__version__, jinja2.__version__, [t for _, _, t in marked]])
+    known = _keys_from(read_derived("critical-messages", source))
+    if known is not None:
+        return known
     keys = frozenset(
         (message if isinstance(message, str) else message[0], context)
         for _, _, message, comments, context in _template_messages(
@@ -149,38 +141,26 @@ def _critical_keys(marked: tuple[tuple[Path, str, str], ...]) -> frozenset[Key]:
         )
         if comments
     )
-    if stored is not None:
-        _write_keys(stored, keys)
+    data = json.dumps(sorted(keys, key=repr), ensure_ascii=False).encode("utf-8")
+    write_derived("critical-messages", source, data)
     return keys
 
 
-def _read_keys(path: Path) -> frozenset[Key] | None:
-    """The keys kept at ``path``, or None when there are none or they are not as written."""
+def _keys_from(data: bytes | None) -> frozenset[Key] | None:
+    """The keys ``data`` lists, or None when it lists none or not as written."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        pairs = json.loads(data) if data is not None else None
+    except ValueError:
         return None
-    if not isinstance(data, list) or not all(
+    if not isinstance(pairs, list) or not all(
         isinstance(pair, list)
         and len(pair) == 2
         and isinstance(pair[0], str)
         and (pair[1] is None or isinstance(pair[1], str))
-        for pair in data
+        for pair in pairs
     ):
         return None
-    return frozenset((msgid, context) for msgid, context in data)
-
-
-def _write_keys(path: Path, keys: frozenset[Key]) -> None:
-    """Kept for the next process; a folder that cannot be written only costs the parse."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial.write_text(json.dumps(sorted(keys, key=repr)), encoding="utf-8")
-        os.replace(partial, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
+    return frozenset((msgid, context) for msgid, context in pairs)
 
 
 def _has_named_placeholder(message: str | tuple[str, ...]) -> bool:

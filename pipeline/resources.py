@@ -1,5 +1,5 @@
 """Where the package's own files are (its templates and static files: styles, scripts), and
-where what it derives from them is kept between processes.
+where what it derives from them, and from its inputs, is kept between processes.
 
 Light on purpose (no Jinja2, no Babel): the build's no-op check hashes these folders
 without importing what renders them.
@@ -7,6 +7,8 @@ without importing what renders them.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -17,8 +19,9 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 
 def derived_cache_directory() -> Path | None:
-    """Where what is derived from templates (their compiled code, the messages they mark
-    critical) is kept between processes, as Python keeps its bytecode.
+    """Where what is derived, always alike, from given text (templates' compiled code, the
+    messages they mark critical, a QR code) is kept between processes, as Python keeps its
+    bytecode.
 
     None (kept in memory only) when Python is told not to write bytecode
     (``PYTHONDONTWRITEBYTECODE``); under ``PYTHONPYCACHEPREFIX`` when that is set; else in
@@ -36,3 +39,44 @@ def derived_cache_directory() -> Path | None:
         except RuntimeError:  # no home folder to be found
             return None
     return Path(base) / "pipeline"
+
+
+def read_derived(kind: str, source: str) -> bytes | None:
+    """What :func:`write_derived` kept for ``source``; None when nothing whole is kept."""
+    directory = derived_cache_directory()
+    if directory is None:
+        return None
+    try:
+        stored = (directory / kind / _file_name(source)).read_bytes()
+    except OSError:
+        return None
+    digest, _, data = stored.partition(b"\n")
+    return data if digest == hashlib.sha256(data).hexdigest().encode() else None
+
+
+def write_derived(kind: str, source: str, data: bytes) -> None:
+    """Keep ``data``, derived from ``source`` (which names every input it depends on, the
+    libraries' versions included), with its checksum: a damaged file is never read back."""
+    directory = derived_cache_directory()
+    if directory is not None:
+        digest = hashlib.sha256(data).hexdigest().encode()
+        write_atomically(directory / kind / _file_name(source), digest + b"\n" + data)
+
+
+def _file_name(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Write ``path`` whole or not at all (a folder that cannot be written only costs time
+    in a cache); False when it could not be written."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return False
+    return True

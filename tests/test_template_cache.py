@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipeline import catalog
 from pipeline.render import environment as env_module
+from pipeline.render import pdf
 from pipeline.render.environment import CompiledTemplates, make_environment
-from pipeline.resources import TEMPLATES_DIR, derived_cache_directory
+from pipeline.resources import (
+    TEMPLATES_DIR,
+    derived_cache_directory,
+    read_derived,
+    write_derived,
+)
 
 PACKAGE_TEMPLATES = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.suffix == ".html")
 
@@ -144,13 +151,60 @@ def test_critical_messages_are_read_back_and_found_again_when_a_template_changes
     catalog._critical_keys.cache_clear()  # as in a new process
     assert catalog.critical_ui_keys([(template, "t.html")]) == {("Call a doctor", None)}
     assert len(parses) == 1
-    (stored,) = (tmp_path / "prefix" / "pipeline" / "critical-messages").glob("*.json")
-    stored.write_text('[["forged", 5]]', encoding="utf-8")
-    catalog._critical_keys.cache_clear()
-    assert catalog.critical_ui_keys([(template, "t.html")]) == {("Call a doctor", None)}
+    (stored,) = (tmp_path / "prefix" / "pipeline" / "critical-messages").iterdir()
+    for forged in (b"damaged" + stored.read_bytes(), _with_checksum(b'[["forged", 5]]')):
+        stored.write_bytes(forged)
+        parses.clear()
+        catalog._critical_keys.cache_clear()
+        assert catalog.critical_ui_keys([(template, "t.html")]) == {("Call a doctor", None)}
+        assert parses == [1]  # not read: found again
     template.write_text("{# Critical: now this #}{{ _('Welcome') }}", "utf-8")
     assert catalog.critical_ui_keys([(template, "t.html")]) == {("Welcome", None)}
     catalog._critical_keys.cache_clear()
+
+
+def _with_checksum(data: bytes) -> bytes:
+    return hashlib.sha256(data).hexdigest().encode() + b"\n" + data
+
+
+def test_derived_data_is_read_back_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    assert read_derived("kind", "source") is None
+    write_derived("kind", "source", b"derived")
+    assert read_derived("kind", "source") == b"derived"
+    assert read_derived("kind", "another source") is None
+    (stored,) = (tmp_path / "pipeline" / "kind").iterdir()
+    stored.write_bytes(stored.read_bytes()[:-1])  # cut short
+    assert read_derived("kind", "source") is None
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    write_derived("kind", "other", b"x")
+    assert len(list((tmp_path / "pipeline" / "kind").iterdir())) == 1
+
+
+def test_a_qr_code_is_made_once_per_address_and_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    made: list[str] = []
+    original = pdf.segno.make
+
+    def counting(content: str, **options: Any) -> Any:
+        made.append(content)
+        return original(content, **options)
+
+    monkeypatch.setattr(pdf.segno, "make", counting)
+    pdf._qr_code.cache_clear()
+    first = pdf._qr_code("https://example.org/fr/a.html")
+    pdf._qr_code.cache_clear()  # as in a new process
+    assert pdf._qr_code("https://example.org/fr/a.html") == first
+    assert made == ["https://example.org/fr/a.html"]
+    assert pdf._qr_code("https://example.org/ar/a.html") != first
+    assert len(made) == 2
+    pdf._qr_code.cache_clear()
 
 
 def test_the_build_uses_one_cache_for_every_environment() -> None:

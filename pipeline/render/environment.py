@@ -8,10 +8,8 @@ bytecode cache, in memory within a process and on disk between processes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import os
 import re
 import weakref
 from collections import OrderedDict
@@ -35,7 +33,12 @@ from markupsafe import Markup, escape
 from pipeline.article import Block
 from pipeline.catalog import critical_ui_keys
 from pipeline.errors import RenderError
-from pipeline.resources import STATIC_DIR, TEMPLATES_DIR, derived_cache_directory
+from pipeline.resources import (
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    derived_cache_directory,
+    write_atomically,
+)
 from pipeline.theme import NO_THEME, Theme
 from pipeline.translate import LocalizedArticle, text_direction
 
@@ -91,15 +94,7 @@ class CompiledTemplates(BytecodeCache):
         self._code[bucket.key] = code
         if self.directory is None:
             return
-        final = self.directory / f"{bucket.key}.jinja"
-        partial = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            partial.write_bytes(code)
-            os.replace(partial, final)
-        except OSError:
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
+        if not write_atomically(self.directory / f"{bucket.key}.jinja", code):
             self.directory = None
 
 
