@@ -32,8 +32,14 @@ def main(argv: list[str]) -> int:
 
     class Recorder(PdfRenderer):
         def write(
-            self, document: str, *, base_url: str | None = None, source_lang: str | None = None
+            self,
+            document: str,
+            *,
+            base_url: str | None = None,
+            source_lang: str | None = None,
+            shared_css: str = "",
         ) -> bytes:
+            # The whole document, its stylesheet inline: WeasyPrint alone parses it each time.
             recorded.append((document, base_url or ""))
             return b""
 

@@ -376,6 +376,60 @@ def test_rendering_is_deterministic(config: Config, article: Article) -> None:
     assert first == second
 
 
+def test_the_stylesheet_parsed_once_gives_the_pdf_of_the_stylesheet_inline(
+    config: Config, sample_localized: SampleLocalized
+) -> None:
+    """One renderer parses the print stylesheet once for every brochure; each PDF is byte for
+    byte the one WeasyPrint makes of the whole document, its stylesheet inline."""
+    langs = ("en", "ar", "bn")
+    site = make_site(
+        [sample_localized[lang][0] for lang in langs],
+        site_url=config.site_url,
+        source_lang="en",
+        paper=config.paper,
+    )
+    shared = PdfRenderer(root=config.root)
+    for lang in langs:
+        localized, ui = sample_localized[lang]
+        made = shared.render(localized, site, ui)
+        document = render_print_html(localized, site, ui)
+        assert document.count("<style>") == 1
+        inline = PdfRenderer(root=config.root).write(
+            document, base_url=f"{PUBLISHED_ROOT}{lang}/", source_lang="en"
+        )
+        assert made == inline, lang
+    assert len(shared._shared) == 1
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "p { color: red !important; }",
+        "p { background: url(tile.png); }",
+        '@import "more.css";',
+        "p::before { content: '\\2014'; }",
+        "@font-face { font-family: X; src: local(X); }",
+        "@counter-style thumbs { system: cyclic; symbols: x; }",
+    ],
+)
+def test_a_stylesheet_that_depends_on_its_document_stays_in_it(config: Config, css: str) -> None:
+    document = f"<html lang=en><style>\n{css}\np {{ margin: 0 }}</style><p>x</p></html>"
+    renderer = PdfRenderer(root=config.root)
+    kept, sheets = renderer._stylesheets(document, css, "file:///tmp/")
+    assert (kept, sheets) == (document, [])
+    moved, sheets = renderer._stylesheets(
+        document.replace(css, "p { color: red }"), "p { color: red }", "file:///tmp/"
+    )
+    assert "<style>" not in moved and len(sheets) == 2
+    two = document.replace("<p>x</p>", "<style>p { color: blue }</style><p>x</p>")
+    assert (
+        renderer._stylesheets(
+            two.replace(css, "p { color: red }"), "p { color: red }", "file:///tmp/"
+        )[1]
+        == []
+    )
+
+
 @pytest.mark.parametrize(
     ("before", "after"), [(700, COLLECTOR_THRESHOLD), (0, 0), (100_000, 100_000)]
 )
