@@ -453,7 +453,8 @@ _UNSAFE = re.compile(
 @functools.lru_cache(maxsize=4096)
 def _unsafe(text: str) -> frozenset[str]:
     found: set[str] = set()
-    for variant in (text, html.unescape(text)):
+    unescaped = html.unescape(text)
+    for variant in (text, unescaped) if unescaped != text else (text,):
         found |= {re.sub(r"\s+", "", m.group()).lower() for m in _UNSAFE.finditer(variant)}
     return frozenset(found)
 
@@ -552,16 +553,24 @@ ALLOWED_DOUBLES: dict[str, frozenset[str]] = {
 
 def _words(text: str) -> list[tuple[str, int, int]]:
     """Runs of letters, marks and digits (``\\w`` would split Bengali at its vowel signs)."""
-    found = []
-    start: int | None = None
-    for index, char in enumerate(f"{text} "):
-        inside = unicodedata.category(char)[0] in ("L", "M", "N")
-        if inside and start is None:
-            start = index
-        elif not inside and start is not None:
-            found.append((text[start:index], start, index))
-            start = None
-    return found
+    return [
+        (text[match.start() : match.end()], match.start(), match.end())
+        for match in _IN_WORD_RUN.finditer(text.translate(_IN_WORD))
+    ]
+
+
+class _WordCharacters(dict[int, str]):
+    """Code point -> ``"w"`` for a letter, mark or digit, else a space, for ``str.translate``;
+    filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        kind = "w" if unicodedata.category(chr(code))[0] in ("L", "M", "N") else " "
+        self[code] = kind
+        return kind
+
+
+_IN_WORD = _WordCharacters()
+_IN_WORD_RUN = re.compile("w+")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -693,6 +702,7 @@ def check_do_not_translate(entry: Entry, ctx: CheckContext) -> list[Problem]:
 # --- 12. font coverage ----------------------------------------------------------------------
 
 
+@functools.cache
 def _needs_glyph(char: str) -> bool:
     """Whitespace, controls and format characters (ZWNJ, ZWJ, bidi marks) need no glyph."""
     code = ord(char)

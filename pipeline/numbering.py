@@ -10,6 +10,7 @@ are written so by the renderers; the ``digits`` check asks translators for the s
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 
 from babel import Locale
@@ -92,6 +93,9 @@ _DIGITS: Mapping[str, str] = {
 """Every digit of every numbering system above, and the ASCII ones (``latn``)."""
 
 
+_ANY_DIGIT = re.compile("[" + "".join(sorted(_DIGITS)) + "]")
+
+
 def digit_systems(text: str) -> set[str]:
     """The numbering systems whose digits ``text`` writes (``latn`` for ASCII digits)."""
-    return {_DIGITS[char] for char in text if char in _DIGITS}
+    return {_DIGITS[char] for char in _ANY_DIGIT.findall(text)}
