@@ -20,6 +20,7 @@ import zxingcpp
 from helpers import SampleLocalized, SampleStrings
 from PIL import Image
 from pypdf import PdfReader
+from weasyprint import CSS
 from weasyprint.urls import URLFetchingError
 
 from pipeline.article import Article
@@ -414,20 +415,15 @@ def test_the_stylesheet_parsed_once_gives_the_pdf_of_the_stylesheet_inline(
 )
 def test_a_stylesheet_that_depends_on_its_document_stays_in_it(config: Config, css: str) -> None:
     document = f"<html lang=en><style>\n{css}\np {{ margin: 0 }}</style><p>x</p></html>"
+    plain, base = "p { color: red }", "file:///tmp/"
     renderer = PdfRenderer(root=config.root)
-    kept, sheets = renderer._stylesheets(document, css, "file:///tmp/")
-    assert (kept, sheets) == (document, [])
-    moved, sheets = renderer._stylesheets(
-        document.replace(css, "p { color: red }"), "p { color: red }", "file:///tmp/"
-    )
+    assert renderer._stylesheets(document, css, base) == (document, [])
+    moved, sheets = renderer._stylesheets(document.replace(css, plain), plain, base)
     assert "<style>" not in moved and len(sheets) == 2
-    two = document.replace("<p>x</p>", "<style>p { color: blue }</style><p>x</p>")
-    assert (
-        renderer._stylesheets(
-            two.replace(css, "p { color: red }"), "p { color: red }", "file:///tmp/"
-        )[1]
-        == []
-    )
+    extra = PdfRenderer(root=config.root, stylesheets=[CSS(string="p { color: blue }")])
+    assert extra._stylesheets(document.replace(css, plain), plain, base)[1] == []
+    two = document.replace(css, plain).replace("<p>x</p>", "<style>p { color: blue }</style>")
+    assert renderer._stylesheets(two, plain, base)[1] == []
 
 
 @pytest.mark.parametrize(

@@ -267,17 +267,23 @@ class PdfRenderer:
         WeasyPrint gives stylesheets passed to it the user origin, below the document's own
         styles. Moved whole, the print stylesheet keeps its order and its precedence over the
         user agent's, and its rules still yield to ``style`` attributes, so the PDF is byte
-        for byte the same (tested); the move is made only when that holds: one ``<style>``
-        and no other stylesheet in the document, no ``!important`` (whose precedence the
-        origins reverse), and nothing that resolves against the document's address or needs
-        WeasyPrint's per-document state (``url()``, ``@import``, escapes, ``@font-face``,
-        ``@counter-style``, ``@color-profile``, ``@layer``). Otherwise the document is laid
-        out as it is.
+        for byte the same (tested). The move is made only when that holds: one ``<style>``,
+        no other stylesheet in the document or given to the renderer, no ``!important``
+        (whose precedence the origins reverse), and nothing that resolves against the
+        document's address or needs WeasyPrint's per-document state (``url()``,
+        ``@import``, escapes, ``@font-face``, ``@counter-style``, ``@color-profile``,
+        ``@layer``). Otherwise the document is laid out as it is.
         """
         opening = f"<style>\n{shared_css}"
         start = document.find(opening) if shared_css else -1
         end = document.find("</style>", start)
-        if start < 0 or end < 0 or document.count("<style") != 1 or "<link" in document:
+        if (
+            start < 0
+            or end < 0
+            or document.count("<style") != 1
+            or "<link" in document
+            or self.stylesheets  # extra CSS of the user origin, below the document's
+        ):
             return document, []
         own = document[start + len(opening) : end]
         lowered = (shared_css + own).lower()
