@@ -241,8 +241,10 @@ def _item_words(
             core = word.rstrip()
             word = _line_end(core, hyphen) + word[len(core) :]
         if rtl and _in_rtl_script(word):
-            rtl_words.append((match.start(), match.end(), word))
-            continue
+            if len(word) == match.end() - match.start() and len(_direction_runs(word)) > 1:
+                rtl_words.append((match.start(), match.end(), word))
+                continue
+            word = word[::-1]  # one span, reversed, as _rtl_spans makes it
         first = match.start() - start
         word_at[first : first + len(match.group())] = [Word(word, lang)] * len(match.group())
     # A glyph's cluster is in its item: [start, end).
