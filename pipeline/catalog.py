@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import babel
 import jinja2
@@ -59,18 +60,30 @@ def article_template(
     return _dedupe_comments(catalog)
 
 
+_KEYWORDS: dict[str, Any] = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+}
+"""The gettext calls of the templates, as Babel's extractor takes them."""
+_EXTRACT_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+_CRITICAL_KEYS_FORMAT = 1
+"""Raised when what :func:`_critical_keys` finds, or how, changes: older kept results are
+then never read."""
+
+
 def _template_messages(
     template_files: Iterable[tuple[Path, str]], comment_tags: tuple[str, ...]
 ) -> Iterator[tuple[str, int, str | tuple[str, ...], list[str], str | None]]:
     """(name, line, message, comments, context) of every gettext call in the templates."""
-    options = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
     for path, name in template_files:
         for lineno, message, comments, context in extract_from_file(
             "jinja2.ext:babel_extract",
             str(path),
-            keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)},
+            keywords=_KEYWORDS,
             comment_tags=comment_tags,
-            options=options,
+            options=_EXTRACT_OPTIONS,
             strip_comment_tags=True,
         ):
             yield name, lineno, message, comments, context
@@ -81,8 +94,8 @@ def template_text_keys(text: str) -> frozenset[Key]:
     found = extract(
         "jinja2.ext:babel_extract",
         io.BytesIO(text.encode("utf-8")),
-        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)},
-        options={"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+        keywords=_KEYWORDS,
+        options=_EXTRACT_OPTIONS,
     )
     return frozenset(
         (message if isinstance(message, str) else message[0], context)
@@ -130,7 +143,17 @@ def _critical_keys(marked: tuple[tuple[Path, str, str], ...]) -> frozenset[Key]:
     """Keyed by the templates' text: a long-lived process (``pipeline serve``) parses them
     once, not at every rebuild, and again as soon as one changes; the next process reads
     what the last one found (:func:`~pipeline.resources.read_derived`)."""
-    source = json.dumps([babel.__version__, jinja2.__version__, [t for _, _, t in marked]])
+    source = json.dumps(
+        [
+            _CRITICAL_KEYS_FORMAT,
+            babel.__version__,
+            jinja2.__version__,
+            CRITICAL_TAG,
+            _KEYWORDS,
+            _EXTRACT_OPTIONS,
+            [t for _, _, t in marked],
+        ]
+    )
     known = _keys_from(read_derived("critical-messages", source))
     if known is not None:
         return known

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -30,15 +32,33 @@ def derived_cache_directory() -> Path | None:
     """
     if sys.dont_write_bytecode:
         return None
-    if sys.pycache_prefix:
-        return Path(sys.pycache_prefix) / "pipeline"
+    if sys.pycache_prefix and os.path.isabs(sys.pycache_prefix):
+        return _own(Path(sys.pycache_prefix) / "pipeline")
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         try:
             base = str(Path.home() / ".cache")
         except RuntimeError:  # no home folder to be found
             return None
-    return Path(base) / "pipeline"
+    return _own(Path(base) / "pipeline")
+
+
+def _own(directory: Path) -> Path | None:
+    """``directory``, unless it exists and is not a folder of this user's alone (a link,
+    another owner, writable by others): what is read there is run as compiled templates."""
+    try:
+        status = directory.lstat()
+    except FileNotFoundError:
+        return directory
+    except OSError:
+        return None
+    if (
+        not stat.S_ISDIR(status.st_mode)
+        or status.st_uid != os.getuid()
+        or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        return None
+    return directory
 
 
 def read_derived(kind: str, source: str) -> bytes | None:
@@ -68,15 +88,20 @@ def _file_name(source: str) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> bool:
-    """Write ``path`` whole or not at all (a folder that cannot be written only costs time
-    in a cache); False when it could not be written."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write ``path`` (``<cache>/<kind>/<name>``) whole or not at all, its two folders made
+    for this user alone; False when it could not be written (a cache only costs time)."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial.write_bytes(data)
+        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(partial, path)
     except OSError:
         with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
+            os.unlink(partial)
         return False
     return True

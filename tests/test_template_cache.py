@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jinja2 import DictLoader, Environment
+from jinja2 import DictLoader, Environment, pass_environment
+from jinja2.bccache import bc_magic
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -81,8 +82,33 @@ def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path) -> None:
 
     assert env().get_template("t.html").render(n=2) == "x2"
     (stored,) = tmp_path.glob("*.jinja")
-    stored.write_bytes(b"j2" + b"\x00" * 40)
-    assert env().get_template("t.html").render(n=3) == "x3"
+    whole = stored.read_bytes()
+    cut_in_checksum = whole[: len(bc_magic) + 5]
+    for damaged in (b"j2" + b"\x00" * 40, cut_in_checksum, whole[: len(whole) // 2]):
+        stored.write_bytes(damaged)
+        assert env().get_template("t.html").render(n=3) == "x3"
+
+
+def test_a_filter_that_takes_other_arguments_is_compiled_for_again(tmp_path: Path) -> None:
+    """Jinja compiles what it passes a filter (the context, the environment...) into the call."""
+
+    def plain(value: str) -> str:
+        return f"[{value}]"
+
+    @pass_environment
+    def with_environment(environment: Environment, value: str) -> str:
+        return f"<{value}>"
+
+    def render(shout: object) -> str:
+        env = Environment(
+            loader=DictLoader({"t.html": "{{ 'a'|shout }}"}),
+            bytecode_cache=CompiledTemplates(tmp_path),
+        )
+        env.filters["shout"] = shout
+        return env.get_template("t.html").render()
+
+    assert render(plain) == "[a]"
+    assert render(with_environment) == "<a>"
 
 
 def test_a_sandbox_never_runs_code_compiled_for_a_plain_environment(tmp_path: Path) -> None:
@@ -126,6 +152,25 @@ def test_where_derived_files_are_kept(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/is/ignored")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert derived_cache_directory() == tmp_path / "home" / ".cache" / "pipeline"
+    monkeypatch.setattr(sys, "pycache_prefix", "relative")  # as Python leaves it: ignored
+    assert derived_cache_directory() == tmp_path / "home" / ".cache" / "pipeline"
+    shared = tmp_path / "home" / ".cache" / "pipeline"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)  # another user could put compiled code there
+    assert derived_cache_directory() is None
+    shared.chmod(0o700)
+    assert derived_cache_directory() == shared
+    shared.rmdir()
+    shared.symlink_to(tmp_path)
+    assert derived_cache_directory() is None
+
+
+def test_kept_files_are_this_users_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    write_derived("kind", "source", b"derived")
+    for folder in (tmp_path / "pipeline", tmp_path / "pipeline" / "kind"):
+        assert folder.stat().st_mode & 0o777 == 0o700
 
 
 def test_critical_messages_are_read_back_and_found_again_when_a_template_changes(

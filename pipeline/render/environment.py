@@ -13,7 +13,7 @@ import hashlib
 import re
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,8 +75,12 @@ class CompiledTemplates(BytecodeCache):
     def get_bucket(
         self, environment: Environment, name: str, filename: str | None, source: str
     ) -> Bucket:
+        autoescaped = environment.autoescape(name) if callable(environment.autoescape) else None
         return super().get_bucket(
-            environment, f"{_configuration(environment)}\0{name}", filename, source
+            environment,
+            f"{_configuration(environment)}\0{autoescaped}\0{name}",
+            filename,
+            source,
         )
 
     def load_bytecode(self, bucket: Bucket) -> None:
@@ -86,8 +90,14 @@ class CompiledTemplates(BytecodeCache):
                 code = (self.directory / f"{bucket.key}.jinja").read_bytes()
             except OSError:
                 return
-        if code is not None:
+        if code is None:
+            return
+        try:
             bucket.bytecode_from_string(code)
+        except Exception:  # a file cut short: its checksum fails to unpickle in many ways
+            bucket.reset()
+        if bucket.code is not None:
+            self._code[bucket.key] = code
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         code = bucket.bytecode_to_string()
@@ -104,8 +114,8 @@ def _configuration(environment: Environment) -> str:
         type(environment).__qualname__,
         jinja2.__version__,
         sorted(environment.extensions),
-        sorted(environment.filters),
-        sorted(environment.tests),
+        _callables(environment.filters),
+        _callables(environment.tests),
         _named(environment.autoescape),
         _named(environment.finalize),
         environment.optimized,
@@ -126,6 +136,12 @@ def _configuration(environment: Environment) -> str:
         sorted((k, repr(v)) for k, v in environment.policies.items()),
     )
     return hashlib.sha1(repr(settings).encode()).hexdigest()
+
+
+def _callables(table: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Filters or tests by name, with what Jinja passes them first (the context, the
+    evaluation context, the environment): compiled into each call."""
+    return sorted((name, repr(getattr(f, "jinja_pass_arg", None))) for name, f in table.items())
 
 
 def _named(setting: object) -> object:
