@@ -422,8 +422,14 @@ def test_a_stylesheet_that_depends_on_its_document_stays_in_it(config: Config, c
     assert "<style>" not in moved and len(sheets) == 2
     extra = PdfRenderer(root=config.root, stylesheets=[CSS(string="p { color: blue }")])
     assert extra._stylesheets(document.replace(css, plain), plain, base)[1] == []
-    two = document.replace(css, plain).replace("<p>x</p>", "<style>p { color: blue }</style>")
-    assert renderer._stylesheets(two, plain, base)[1] == []
+    lifted = document.replace(css, plain)
+    for other in (
+        "<style>p { color: blue }</style>",
+        '<LINK rel="stylesheet" href="x.css">',
+        '<p style="color: blue">y</p>',
+        '<svg width="10" height="10"></svg>',
+    ):
+        assert renderer._stylesheets(lifted.replace("<p>x</p>", other), plain, base)[1] == []
 
 
 @pytest.mark.parametrize(

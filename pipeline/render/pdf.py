@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
+import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -160,6 +161,10 @@ def render_print_html(
         raise RenderError(f"print.html: {exc}", pdf_path(lang, view.slug)) from exc
 
 
+_OTHER_STYLES = re.compile(r"<(style|link|svg)\b|\sstyle\s*=", re.IGNORECASE)
+"""Styles a document may hold besides its one ``<style>``: another sheet, an SVG's
+presentational sizes, a ``style`` attribute (which WeasyPrint weighs as an id selector)."""
+
 _PER_DOCUMENT_CSS = (
     "url(",
     "@import",
@@ -265,25 +270,21 @@ class PdfRenderer:
         ``shared_css`` it begins with kept from one document to the next, its own rules after.
 
         WeasyPrint gives stylesheets passed to it the user origin, below the document's own
-        styles. Moved whole, the print stylesheet keeps its order and its precedence over the
-        user agent's, and its rules still yield to ``style`` attributes, so the PDF is byte
-        for byte the same (tested). The move is made only when that holds: one ``<style>``,
-        no other stylesheet in the document or given to the renderer, no ``!important``
-        (whose precedence the origins reverse), and nothing that resolves against the
-        document's address or needs WeasyPrint's per-document state (``url()``,
-        ``@import``, escapes, ``@font-face``, ``@counter-style``, ``@color-profile``,
-        ``@layer``). Otherwise the document is laid out as it is.
+        styles and above the user agent's. Moved whole, the print stylesheet keeps its order
+        and its precedence over the user agent's, so the PDF is byte for byte the same
+        (tested). The move is made only when nothing of the author origin is left to rank
+        differently against it: the document holds no other stylesheet, ``style`` attribute
+        (weighed as an id selector, which an inline id rule beats) or SVG (its sizes are
+        author hints), the renderer is given no extra CSS, and the stylesheet has no
+        ``!important`` (whose precedence the origins reverse) and nothing that resolves
+        against the document's address or needs WeasyPrint's per-document state
+        (``url()``, ``@import``, escapes, ``@font-face``, ``@counter-style``,
+        ``@color-profile``, ``@layer``). Otherwise the document is laid out as it is.
         """
         opening = f"<style>\n{shared_css}"
         start = document.find(opening) if shared_css else -1
         end = document.find("</style>", start)
-        if (
-            start < 0
-            or end < 0
-            or document.count("<style") != 1
-            or "<link" in document
-            or self.stylesheets  # extra CSS of the user origin, below the document's
-        ):
+        if start < 0 or end < 0 or self.stylesheets or _OTHER_STYLES.findall(document) != ["style"]:
             return document, []
         own = document[start + len(opening) : end]
         lowered = (shared_css + own).lower()
