@@ -286,6 +286,7 @@ def _item_words(
     return spans, after_letter
 
 
+@functools.lru_cache(maxsize=4096)
 def _in_rtl_script(word: str) -> bool:
     """A word of a right-to-left script: letters forced right to left by an override (the
     ar-XB pseudo-locale) are read left to right by both engines, so written as they are."""
@@ -415,12 +416,10 @@ def _line_end(word: str, layout_hyphen: str) -> str:
 
 def _run_ends(words: list[Word | None]) -> list[int]:
     """For each glyph, the index after the last glyph of the same word (or gap) that follows."""
-    ends = [0] * len(words)
-    end = len(words)
-    for index in range(len(words) - 1, -1, -1):
-        if index + 1 < len(words) and words[index + 1] is not words[index]:
-            end = index + 1
-        ends[index] = end
+    ends: list[int] = []
+    for _, run in itertools.groupby(words, key=id):  # the same span: the same object
+        end = len(ends) + len(list(run))
+        ends += [end] * (end - len(ends))
     return ends
 
 
