@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
+from pipeline.atomic import replace_file
 from pipeline.errors import OutputError
 from pipeline.reading import read_regular
 
@@ -42,24 +41,12 @@ def write_atomic(path: Path, data: bytes) -> os.stat_result:
     A failure (no space left, permission denied, a folder in the way) is a
     :class:`OutputError` naming the file; the temporary file is removed.
     """
-    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".part"
-        )
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-        temporary = None
+        replace_file(path, data)
         return path.stat()
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", shown(path)) from None
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
 
 
 def remove_partial_files(output: Path) -> None:
