@@ -121,8 +121,10 @@ def _qr_code(url: str) -> str:
     return code
 
 
+@functools.lru_cache(maxsize=8)
 def print_stylesheet(theme: Theme) -> Markup:
-    """The brochure's stylesheet before its per-edition rules: fonts, colours, print.css."""
+    """The brochure's stylesheet before its per-edition rules: fonts, colours, print.css
+    (made once per theme: the print document and the renderer both ask for it)."""
     return Markup(print_font_css(theme.fonts)) + stylesheet("print.css", theme)
 
 
